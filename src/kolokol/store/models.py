@@ -1,0 +1,265 @@
+"""SQLAlchemy 2 tables. The schema is created only by Alembic migrations (store/migrations).
+
+Layers, as in DESIGN.md:
+  reports (immutable sources) -> mentions (machine output, per report, versioned by extractor)
+  -> incidents (one real act) <- incident_edits / review_events (the human layer, never overwritten)
+Columns that hold names, evidence or report text use `Sensitive*` types: the one place where
+field encryption is applied (security/crypto.py plugs into store/types.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from kolokol.store.types import SensitiveBytes, SensitiveJSON, SensitiveText
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Report(Base):
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source_id: Mapped[str | None] = mapped_column(String(200), index=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    outlet: Mapped[str | None] = mapped_column(String(300))
+    title: Mapped[str | None] = mapped_column(SensitiveText)
+    published: Mapped[str | None] = mapped_column(String(10))  # ISO, possibly partial
+    published_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    language: Mapped[str | None] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(20))
+    origin: Mapped[str | None] = mapped_column(Text)  # path or URL it was read from
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    raw_hash: Mapped[str] = mapped_column(String(64), index=True)
+    clean_text: Mapped[str] = mapped_column(SensitiveText)
+    raw: Mapped[bytes] = mapped_column(SensitiveBytes)
+    char_count: Mapped[int] = mapped_column(Integer, default=0)
+    copy_of_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"), index=True)
+    copy_similarity: Mapped[float | None] = mapped_column(Float)
+    metadata_json: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    extracted_version: Mapped[str | None] = mapped_column(String(80))
+
+    copy_of: Mapped[Report | None] = relationship(remote_side=[id])
+    mentions: Mapped[list[Mention]] = relationship(back_populates="report", cascade="all, delete-orphan")
+
+
+class ReportBand(Base):
+    """MinHash LSH band hashes of a report's shingles: finds syndicated copies without a full scan."""
+
+    __tablename__ = "report_bands"
+
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True)
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_report_bands_band_hash", "band", "hash"),)
+
+
+class Place(Base):
+    __tablename__ = "places"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)  # gazetteer id
+    name: Mapped[str] = mapped_column(String(200))
+    country: Mapped[str] = mapped_column(String(2), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    admin1: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+
+
+class Incident(Base):
+    """One real-world act, merged from one or more mentions. Machine values live here;
+    human corrections live in incident_edits and win when shown."""
+
+    __tablename__ = "incidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)  # deterministic merge key
+    types: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    date: Mapped[str | None] = mapped_column(String(10))
+    date_precision: Mapped[str | None] = mapped_column(String(5))
+    date_start: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    place_id: Mapped[str | None] = mapped_column(ForeignKey("places.id"), index=True)
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    origin_country: Mapped[str | None] = mapped_column(String(2))
+    summary: Mapped[dict[str, Any]] = mapped_column(SensitiveJSON, default=dict)
+    independent_sources: Mapped[int] = mapped_column(Integer, default=0)
+    review_status: Mapped[str] = mapped_column(String(12), default="new", index=True)
+    visibility: Mapped[str] = mapped_column(String(12), default="restricted", index=True)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)  # an analyst merged/split it
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+    mentions: Mapped[list[Mention]] = relationship(back_populates="incident")
+    edits: Mapped[list[IncidentEdit]] = relationship(back_populates="incident", cascade="all, delete-orphan")
+
+
+class Mention(Base):
+    """A report-level incident as produced by one extractor version."""
+
+    __tablename__ = "mentions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"),
+                                                    index=True)
+    ordinal: Mapped[int] = mapped_column(Integer, default=0)
+    types: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    date: Mapped[str | None] = mapped_column(String(10))
+    date_precision: Mapped[str | None] = mapped_column(String(5))
+    date_start: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    place: Mapped[str | None] = mapped_column(String(200))
+    place_id: Mapped[str | None] = mapped_column(ForeignKey("places.id"))
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    origin_country: Mapped[str | None] = mapped_column(String(2))
+    targets: Mapped[list[Any]] = mapped_column(SensitiveJSON, default=list)
+    perpetrators: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    legal_basis: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    outcome: Mapped[str | None] = mapped_column(SensitiveText)
+    evidence: Mapped[str] = mapped_column(SensitiveText, default="")
+    evidence_spans: Mapped[dict[str, Any]] = mapped_column(SensitiveJSON, default=dict)
+    confidence: Mapped[float] = mapped_column(Float, default=0.5)
+    extractor: Mapped[str] = mapped_column(String(80))
+    extractor_version: Mapped[str] = mapped_column(String(80))
+    current: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    report: Mapped[Report] = relationship(back_populates="mentions")
+    incident: Mapped[Incident | None] = relationship(back_populates="mentions")
+
+
+class Actor(Base):
+    __tablename__ = "actors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # person, organization, group, agency
+    name: Mapped[str] = mapped_column(SensitiveText)
+    name_index: Mapped[str] = mapped_column(String(128), index=True)  # folded key (blind index later)
+    country: Mapped[str | None] = mapped_column(String(2))
+    nationality: Mapped[str | None] = mapped_column(String(2))
+    profile: Mapped[str | None] = mapped_column(String(40))
+    public_figure: Mapped[bool] = mapped_column(Boolean, default=False)
+    confirmed: Mapped[bool] = mapped_column(Boolean, default=False)  # an analyst confirmed it
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    aliases: Mapped[list[ActorAlias]] = relationship(back_populates="actor", cascade="all, delete-orphan")
+
+
+class ActorAlias(Base):
+    __tablename__ = "actor_aliases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    alias: Mapped[str] = mapped_column(SensitiveText)
+    alias_index: Mapped[str] = mapped_column(String(128), index=True)
+    source: Mapped[str] = mapped_column(String(12), default="auto")  # auto | human
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+
+    actor: Mapped[Actor] = relationship(back_populates="aliases")
+
+
+class MentionActor(Base):
+    __tablename__ = "mention_actors"
+
+    mention_id: Mapped[int] = mapped_column(ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(12), primary_key=True)  # target | perpetrator
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(12))  # admin | analyst | viewer
+    totp_secret: Mapped[str | None] = mapped_column(SensitiveText)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class IncidentEdit(Base):
+    """A human value for one field of an incident. Machine re-runs never touch these rows."""
+
+    __tablename__ = "incident_edits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    field: Mapped[str] = mapped_column(String(40))
+    value: Mapped[Any] = mapped_column(SensitiveJSON)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    reverted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    incident: Mapped[Incident] = relationship(back_populates="edits")
+
+
+class ReviewEvent(Base):
+    """History of review actions: accept, reject, edit, merge, split, revert."""
+
+    __tablename__ = "review_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id", ondelete="SET NULL"),
+                                                    index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    details: Mapped[dict[str, Any]] = mapped_column(SensitiveJSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class MergeDecision(Base):
+    """An analyst's decision that two mentions are (or are not) the same act; respected by re-runs."""
+
+    __tablename__ = "merge_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mention_a: Mapped[str] = mapped_column(String(80))  # stable mention keys (report hash + ordinal)
+    mention_b: Mapped[str] = mapped_column(String(80))
+    same: Mapped[bool] = mapped_column(Boolean)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    __table_args__ = (UniqueConstraint("mention_a", "mention_b"),)
+
+
+class AuditEntry(Base):
+    """Append-only hash chain. Details hold ids and actions only, never names or evidence."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now,
+                                            server_default=func.current_timestamp())
+    user_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(80))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
