@@ -51,7 +51,8 @@ def create_db_engine(url: str) -> Engine:
         if parsed.database and parsed.database != ":memory:":
             parent = Path(parsed.database).expanduser().resolve().parent
             if not parent.is_dir():
-                raise DatabaseError(f"folder {parent} does not exist", hint="create it or choose another --db")
+                raise DatabaseError(f"folder {parent} does not exist",
+                                    hint="create it or choose another --db")
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

@@ -10,7 +10,7 @@ field encryption is applied (security/crypto.py plugs into store/types.py).
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -32,7 +32,7 @@ from kolokol.store.types import SensitiveBytes, SensitiveJSON, SensitiveText
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
 def _now() -> dt.datetime:

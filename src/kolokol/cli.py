@@ -1,0 +1,306 @@
+"""The `kolokol` command line. Thin: parse, call one library function, print.
+
+Errors a user can fix are one line on stderr ("error: [code] message (hint)"); tracebacks only
+with --debug.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from kolokol import __version__
+from kolokol.config import Settings, load_settings
+from kolokol.errors import KolokolError, NotFound
+
+app = typer.Typer(
+    name="kolokol",
+    help="Kolokol turns reports of transnational repression into a sourced, reviewed database of "
+    "incidents. The database is chosen with --db URL or KOLOKOL_DATABASE_URL (default: ./kolokol.db).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+reports_app = typer.Typer(help="Look at stored reports.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(reports_app, name="reports")
+
+out = Console(soft_wrap=True, highlight=False)
+err = Console(stderr=True, highlight=False)
+
+
+class State:
+    db_url: str | None = None
+    debug: bool = False
+    settings: Settings | None = None
+
+
+state = State()
+
+
+def settings() -> Settings:
+    if state.settings is None:
+        state.settings = load_settings({"database_url": state.db_url})
+    return state.settings
+
+
+def open_db() -> Any:
+    from kolokol.store.db import open_database
+
+    return open_database(settings().database_url)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"kolokol {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (sqlite:///file.db or "
+                                           "postgresql://user@host/db).", envvar=None)] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    state.db_url = db
+    state.debug = debug
+    state.settings = None
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or upgrade the database schema to the latest version (Alembic migrations)."""
+    from kolokol.store.db import create_db_engine, upgrade
+
+    engine = create_db_engine(settings().database_url)
+    try:
+        before, after = upgrade(engine)
+    finally:
+        engine.dispose()
+    if before == after:
+        out.print(f"database already at revision {after}")
+    else:
+        out.print(f"database upgraded from {before or 'empty'} to {after}")
+
+
+@app.command()
+def ingest(
+    sources: Annotated[list[str], typer.Argument(help="Files, directories, feeds or http(s) URLs.")],
+    extract: Annotated[bool, typer.Option("--extract/--no-extract",
+                                          help="Extract incidents from each new report.")] = True,
+    max_file_mb: Annotated[float | None, typer.Option(help="Refuse inputs larger than this.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Read reports (text, Markdown with front matter, saved HTML pages, RSS/Atom feeds,
+    directories, URLs), store each once, link syndicated copies, and extract incidents."""
+    from dataclasses import replace
+
+    from kolokol.ingest import ingest_sources, render_summary
+
+    conf = settings()
+    if max_file_mb is not None:
+        conf = replace(conf, max_file_bytes=int(max_file_mb * 1024 * 1024))
+    after_store = None
+    if extract and conf.extract_on_ingest:
+        from kolokol.extract.store import store_extraction
+
+        after_store = store_extraction
+    db = open_db()
+    try:
+        summary = ingest_sources(db, sources, conf, after_store=after_store, progress=not quiet,
+                                 console=err)
+        if after_store is not None and (summary.new or summary.copies):
+            from kolokol.resolve.merge import merge_pending
+
+            merge_pending(db)
+    finally:
+        db.close()
+    render_summary(summary, out)
+    raise typer.Exit(summary.exit_code)
+
+
+@reports_app.command("list")
+def reports_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line, for scripts.")] = False,
+    limit: Annotated[int, typer.Option(help="At most this many reports.")] = 100,
+    offset: Annotated[int, typer.Option(help="Skip this many reports.")] = 0,
+) -> None:
+    """List stored reports, newest first."""
+    from kolokol.store.reports import list_reports, report_to_dict
+
+    db = open_db()
+    try:
+        with db.session() as s:
+            rows = [report_to_dict(r) for r in list_reports(s, limit=limit, offset=offset)]
+    finally:
+        db.close()
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    table = Table("id", "published", "lang", "outlet", "title", "copy of", box=None)
+    for row in rows:
+        table.add_row(str(row["id"]), row["published"] or "", row["language"] or "", row["outlet"] or "",
+                      (row["title"] or "")[:70], str(row["copy_of_id"] or ""))
+    out.print(table)
+    out.print(f"{len(rows)} report(s)")
+
+
+@reports_app.command("show")
+def reports_show(
+    report_id: Annotated[int, typer.Argument(help="Report id (see `reports list`).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+    text: Annotated[bool, typer.Option("--text/--no-text", help="Include the clean text.")] = True,
+) -> None:
+    """Show one report: its metadata, the incidents extracted from it, and its clean text."""
+    from kolokol.store.reports import get_report, report_to_dict
+
+    db = open_db()
+    try:
+        with db.session() as s:
+            report = get_report(s, report_id)
+            if report is None:
+                raise NotFound(f"no report with id {report_id}", hint="see `kolokol reports list`")
+            data = report_to_dict(report, include_text=text)
+            data["incidents"] = [
+                {"id": m.id, "types": m.types, "date": m.date, "place": m.place, "country": m.country,
+                 "evidence": m.evidence}
+                for m in sorted(report.mentions, key=lambda m: m.ordinal) if m.current
+            ]
+    finally:
+        db.close()
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    for key in ("id", "source_id", "title", "outlet", "url", "published", "language", "kind", "origin",
+                "content_hash", "copy_of_id", "copy_similarity", "chars", "ingested_at"):
+        if data.get(key) not in (None, ""):
+            out.print(f"[bold]{key}[/bold]: {data[key]}", markup=True)
+    out.print(f"[bold]incidents[/bold]: {len(data['incidents'])}", markup=True)
+    for inc in data["incidents"]:
+        out.print(f"  - {', '.join(inc['types'])} {inc['date'] or '?'} {inc['place'] or ''} "
+                  f"{inc['country'] or ''}: {inc['evidence'][:100]}")
+    if text:
+        out.print()
+        out.print(data.get("text", ""), markup=False)
+
+
+@app.command()
+def extract(
+    files: Annotated[list[Path], typer.Argument(help="Report files (text/Markdown with front matter, "
+                                                "HTML) to extract incidents from.")],
+    engine: Annotated[str | None, typer.Option(help="Extraction engine (default: rules).")] = None,
+) -> None:
+    """Print one JSON line per report-level incident (the interchange format of GUIDELINES.md plus
+    evidence spans). Nothing is stored."""
+    from kolokol.extract.engines import get_engine
+    from kolokol.ingest import read_source
+
+    conf = settings()
+    extractor = get_engine(engine or conf.engine, conf)
+    failures = 0
+    for path in files:
+        for item in read_source(str(path), conf):
+            if not hasattr(item, "text"):
+                failures += 1
+                err.print(f"error: {item.origin}: {item.reason}", markup=False)
+                continue
+            for mention in extractor.extract(item):
+                sys.stdout.write(json.dumps(mention.to_interchange(), ensure_ascii=False) + "\n")
+    if failures and failures == len(files):
+        raise typer.Exit(1)
+
+
+@app.command()
+def reextract(
+    engine: Annotated[str | None, typer.Option(help="Extraction engine (default: rules).")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Re-run even where the version is current.")] = False,
+) -> None:
+    """Re-run extraction over stored reports whose incidents came from another extractor version.
+    Human edits and review decisions are kept."""
+    from kolokol.extract.store import reextract_all
+    from kolokol.resolve.merge import merge_pending
+
+    db = open_db()
+    try:
+        count = reextract_all(db, settings(), engine=engine, force=force, console=err)
+        merge_pending(db)
+    finally:
+        db.close()
+    out.print(f"re-extracted {count} report(s)")
+
+
+@app.command("eval")
+def evaluate_cmd(
+    gold: Annotated[Path, typer.Argument(help="Gold incidents, JSON lines (GUIDELINES.md format).")],
+    reports: Annotated[Path, typer.Argument(help="Folder of the gold's reports (front matter source_id).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the scores as JSON.")] = False,
+    pred_out: Annotated[Path | None, typer.Option("--pred-out", help="Also write the predictions here.")]
+    = None,
+    engine: Annotated[str | None, typer.Option(help="Extraction engine (default: rules).")] = None,
+) -> None:
+    """Extract incidents from REPORTS and score them against GOLD: precision, recall, F1, slot
+    accuracy, and the misses and false alarms with their evidence."""
+    from kolokol.evaluate import evaluate_folder, render_evaluation
+
+    conf = settings()
+    result = evaluate_folder(gold, reports, conf, engine=engine, pred_out=pred_out)
+    if as_json:
+        sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    else:
+        render_evaluation(result, out)
+
+
+@app.command()
+def demo(
+    db_path: Annotated[Path, typer.Option("--db-path", help="Where to build the demo database.")]
+    = Path("kolokol-demo.db"),
+    fresh: Annotated[bool, typer.Option("--fresh/--keep", help="Start from an empty database.")] = True,
+) -> None:
+    """Build a database from the example reports shipped with Kolokol and show what was found."""
+    from kolokol.demo import run_demo
+
+    run_demo(db_path, settings(), fresh=fresh, console=out)
+
+
+def main() -> None:
+    """Console entry point: one-line errors, tracebacks only with --debug."""
+    debug = "--debug" in sys.argv[1:]
+    try:
+        code = app(standalone_mode=False)  # returns the exit code of typer.Exit in this mode
+    except KolokolError as exc:
+        if debug:
+            raise
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and anything unexpected
+        import click
+
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if debug:
+            raise
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        err.print(f"error: [internal] {type(exc).__name__}: {first} (run with --debug for details)",
+                  markup=False)
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

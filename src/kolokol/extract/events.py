@@ -1,0 +1,86 @@
+"""Event triggers: find the words that tell an act happened, with their type, from lexicon data.
+
+Each trigger is checked against the words just before it: a hypothetical, negated or feared act
+("could be arrested", "was not detained", "the threat of being deported") is kept with a
+`suppressed` reason so the decision stays visible in the trace, but makes no incident.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from kolokol.domain import Span
+from kolokol.extract.document import Document, Trigger
+from kolokol.lexicon import load_lexicon
+
+IRREALIS_WINDOW = 40  # characters before a trigger searched for hypothetical/negated wording
+THREAT_WINDOW = 60  # characters between a threat word and the act it threatens
+
+
+@dataclass(frozen=True, slots=True)
+class TriggerSet:
+    patterns: list[tuple[str, re.Pattern[str]]]  # (type, compiled), longest patterns first
+    irrealis: re.Pattern[str]
+    threat_heads: re.Pattern[str]
+
+
+def _word_re(alternatives: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
+    body = "|".join(f"(?:{a})" for a in alternatives)
+    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", flags)
+
+
+@cache
+def trigger_set(lang: str) -> TriggerSet:
+    data = load_lexicon("triggers.yaml")
+    key = "ru" if lang == "ru" else "en"
+    patterns: list[tuple[str, re.Pattern[str]]] = []
+    for itype, by_lang in data["triggers"].items():
+        for pattern in by_lang.get(key, []):
+            patterns.append((itype, _word_re([pattern])))
+    patterns.sort(key=lambda p: -len(p[1].pattern))
+    # English irrealis words must be lower case in the text: "may" the verb, not "May" the month.
+    flags = re.IGNORECASE if key == "ru" else 0
+    return TriggerSet(
+        patterns=patterns,
+        irrealis=_word_re(data["irrealis"][key], flags),
+        threat_heads=_word_re(data["threat_heads"][key]),
+    )
+
+
+def _irrealis(doc: Document, sentence_start: int, start: int, ts: TriggerSet) -> str | None:
+    window = doc.text[max(sentence_start, start - IRREALIS_WINDOW):start]
+    # Only the clause the trigger is in: stop at the last comma, semicolon or dash.
+    clause = re.split(r"[,;:—–]| - ", window)[-1]
+    m = ts.irrealis.search(clause)
+    return f"irrealis:{m.group().lower()}" if m else None
+
+
+def find_triggers(doc: Document) -> list[Trigger]:
+    ts = trigger_set(doc.lang)
+    found: list[Trigger] = []
+    for sent in doc.sentences:
+        taken: list[tuple[int, int]] = []
+        hits: list[Trigger] = []
+        for itype, pattern in ts.patterns:
+            for m in pattern.finditer(sent.text):
+                s, e = sent.start + m.start(), sent.start + m.end()
+                if any(s < te and ts_ < e for ts_, te in taken):
+                    continue
+                taken.append((s, e))
+                hits.append(Trigger(type=itype, span=Span(s, e, doc.text[s:e]), sentence=sent.index,
+                                    rule=f"events.trigger.{itype}.v1"))
+        hits.sort(key=lambda t: t.span.start)
+        threat_ends = [sent.start + m.end() for m in ts.threat_heads.finditer(sent.text)]
+        for trig in hits:
+            if trig.type != "threat":
+                if any(0 <= trig.span.start - end <= THREAT_WINDOW for end in threat_ends):
+                    trig.suppressed = "inside-threat"
+                    found.append(trig)
+                    continue
+            reason = _irrealis(doc, sent.start, trig.span.start, ts)
+            if reason:
+                trig.suppressed = reason
+            found.append(trig)
+    return found

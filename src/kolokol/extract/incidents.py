@@ -1,0 +1,460 @@
+"""Assemble triggers, actors, dates, places and legal references into report-level incidents.
+
+The reading, step by step:
+1. Each sentence with live triggers gives one candidate per act: when a sentence names several
+   victims with several triggers, each victim goes with its nearest trigger ("X was detained in
+   2019 and Y was deported in 2021" = two candidates).
+2. A candidate without a named victim looks back for the one it speaks of ("he", "they", "the
+   centre", "all of them") in the previous sentences; with none it is context, not an incident.
+3. Candidates telling the same act are merged: the same sentence, an anaphoric continuation, or
+   the same named victim in the same paragraph with a compatible date and no conflicting
+   perpetrator.
+4. Fields are filled from the incident's sentences first, then from its paragraph, then from
+   the report (dateline, publication date), each with the span it came from.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from kolokol.domain import (
+    PRECISION_RANK,
+    ActorMention,
+    DateMention,
+    Mention,
+    Party,
+    PlaceMention,
+    Span,
+    sort_types,
+)
+from kolokol.extract.document import Document, Trigger
+from kolokol.extract.names import fold_name, same_person
+from kolokol.extract.origin import find_origin_country
+
+ANAPHORA_EN = re.compile(
+    r"(?<![\w-])(?:he|she|they|him|her|them|his|their|all of them|both of them|the (?:activist|journalist|"
+    r"musician|blogger|lawyer|pianist|detainees?|group|band|cent(?:er|re)|organi[sz]ation|outlet|"
+    r"foreigners|emigr[eé]s?|exiles?|incident|couple|artist|man|woman|student|dissident|singer|poet|"
+    r"defendant|men|women|activists|journalists))(?![\w-])",
+    re.IGNORECASE,
+)
+ANAPHORA_RU = re.compile(
+    r"(?<![\w-])(?:он|она|они|его|её|ее|их|ему|ей|им|активист\w*|журналист\w*|музыкант\w*|блогер\w*|"
+    r"задержанн\w*|групп\w*|центр\w*|организаци\w*|все они)(?![\w-])",
+    re.IGNORECASE,
+)
+SPEECH = re.compile(
+    r"(?<![\w-])(?:said|says|told|tells|added|according to|wrote|recalled|explained|stated|claimed|shared|"
+    r"заявил\w*|сказал\w*|рассказал\w*|сообщил\w*|по словам)(?![\w-])",
+    re.IGNORECASE,
+)
+CAPITAL = re.compile(r"(?<![\w-])(?:the )?(\w+) capital(?![\w-])|(?<![\w-])the capital(?![\w-])",
+                     re.IGNORECASE)
+
+TARGET_KINDS = {"person", "organization", "group"}
+MERGE_LOOKBACK = 3  # sentences an anaphor may reach back
+
+
+@dataclass
+class Candidate:
+    sentences: list[int]
+    triggers: list[Trigger]
+    targets: list[ActorMention] = field(default_factory=list)
+    perpetrators: list[ActorMention] = field(default_factory=list)
+    dates: list[DateMention] = field(default_factory=list)
+    anaphoric: bool = False
+    trace: list[str] = field(default_factory=list)
+
+    @property
+    def first_sentence(self) -> int:
+        return min(self.sentences)
+
+    @property
+    def types(self) -> set[str]:
+        return {t.type for t in self.triggers}
+
+
+def _is_target(actor: ActorMention, doc: Document) -> bool:
+    if actor.kind not in TARGET_KINDS:
+        return False
+    if actor.kind == "person":
+        if actor.profile == "official":
+            return False
+        # The speaker of a quote is a source, not a victim ("..., Shamina told RFE/RL").
+        after = doc.text[actor.span.end:actor.span.end + 25]
+        before = doc.text[max(0, actor.span.start - 20):actor.span.start]
+        if re.match(r"\W{0,3}(?:said|told|says|wrote|added|explained|recalled|заявил|сказал|рассказал)",
+                    after) or re.search(r"(?:according to|по словам)\s*$", before):
+            return False
+    return True
+
+
+def _distance(a: Span, b: Span) -> int:
+    if a.end <= b.start:
+        return b.start - a.end
+    if b.end <= a.start:
+        return a.start - b.end
+    return 0
+
+
+def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> list[Candidate]:
+    actors = doc.in_sentence(doc.actors, index)
+    targets = [a for a in actors if _is_target(a, doc)]
+    agencies = [a for a in actors if a.kind == "agency"]
+    dates = doc.in_sentence(doc.dates, index)
+    named = [t for t in targets if t.kind in ("person", "organization")]
+    distinct = {fold_name(t.canonical or t.name) for t in named}
+    if len(triggers) < 2 or len(distinct) < 2:
+        return [Candidate(sentences=[index], triggers=list(triggers), targets=targets,
+                          perpetrators=agencies, dates=dates)]
+    # Several victims and several triggers: each victim goes with its nearest trigger.
+    groups: dict[int, Candidate] = {}
+    for target in targets:
+        nearest = min(range(len(triggers)), key=lambda i: _distance(triggers[i].span, target.span))
+        groups.setdefault(nearest, Candidate(sentences=[index], triggers=[]))
+        groups[nearest].targets.append(target)
+    owners = sorted(groups)
+    for trig in triggers:
+        owner = min(owners, key=lambda o: _distance(triggers[o].span, trig.span))
+        groups[owner].triggers.append(trig)
+    for item in [*dates, *agencies]:
+        owner = min(owners, key=lambda o: min(_distance(t.span, item.span) for t in groups[o].triggers))
+        (groups[owner].dates if isinstance(item, DateMention) else groups[owner].perpetrators).append(item)
+    return [groups[o] for o in owners]
+
+
+def _recent_target(doc: Document, index: int) -> list[ActorMention]:
+    """The most recent victim-like actor in the previous sentences (the antecedent of an anaphor)."""
+    sent = doc.sentences[index]
+    for back in range(index - 1, max(-1, index - 1 - MERGE_LOOKBACK), -1):
+        if doc.sentences[back].paragraph < sent.paragraph - 1:
+            break
+        targets = [a for a in doc.in_sentence(doc.actors, back) if _is_target(a, doc)]
+        if targets:
+            return targets[-1:]
+    return []
+
+
+def _has_anaphor(doc: Document, index: int) -> bool:
+    sent = doc.sentences[index]
+    pattern = ANAPHORA_RU if doc.lang == "ru" else ANAPHORA_EN
+    return bool(pattern.search(sent.text))
+
+
+def _key(actor: ActorMention) -> str:
+    return fold_name(actor.canonical or actor.name)
+
+
+def _shares_target(a: Candidate, b: Candidate) -> bool:
+    for x in a.targets:
+        for y in b.targets:
+            if x.kind == "group" and y.kind == "group":
+                if x.count is not None and x.count == y.count:
+                    return True
+            elif x.kind == y.kind and same_person(x.canonical or x.name, y.canonical or y.name):
+                return True
+    return False
+
+
+def _date_of(c: Candidate, triggers: list[Trigger]) -> DateMention | None:
+    if not c.dates:
+        return None
+    anchor = triggers[0].span if triggers else c.dates[0].span
+    return min(c.dates, key=lambda d: (_distance(d.span, anchor), d.span.start))
+
+
+def _dates_compatible(a: DateMention | None, b: DateMention | None) -> bool:
+    if a is None or b is None:
+        return True
+    coarse = max(a.precision, b.precision, key=lambda p: PRECISION_RANK[p])
+    if coarse == "day":
+        return abs((a.value - b.value).days) <= 1
+    if coarse == "week":
+        return abs((a.value - b.value).days) <= 7
+    if coarse == "month":
+        return (a.value.year, a.value.month) == (b.value.year, b.value.month)
+    return a.value.year == b.value.year
+
+
+def _perpetrators_conflict(a: Candidate, b: Candidate) -> bool:
+    ka = {p.canonical or fold_name(p.name) for p in a.perpetrators}
+    kb = {p.canonical or fold_name(p.name) for p in b.perpetrators}
+    return bool(ka and kb and not ka & kb)
+
+
+def _merge_into(a: Candidate, b: Candidate, reason: str) -> None:
+    a.sentences = sorted(set(a.sentences) | set(b.sentences))
+    a.triggers.extend(b.triggers)
+    seen = {(t.span.start, t.span.end) for t in a.targets}
+    a.targets.extend(t for t in b.targets if (t.span.start, t.span.end) not in seen)
+    seen = {(p.span.start, p.span.end) for p in a.perpetrators}
+    a.perpetrators.extend(p for p in b.perpetrators if (p.span.start, p.span.end) not in seen)
+    if not a.dates:
+        a.dates = b.dates
+    a.trace.append(f"merged sentence {b.first_sentence} ({reason})")
+
+
+def _skip_sentence(doc: Document, index: int, seen_texts: set[str]) -> bool:
+    """Headlines and repeated decks are not separate tellings of an act."""
+    text = doc.sentences[index].text.strip()
+    if doc.title and text.rstrip(".").strip().lower() == doc.title.rstrip(".").strip().lower():
+        return True
+    if text in seen_texts:
+        return True
+    seen_texts.add(text)
+    return False
+
+
+def build_candidates(doc: Document) -> list[Candidate]:
+    by_sentence: dict[int, list[Trigger]] = {}
+    for trig in doc.triggers:
+        if trig.suppressed is None:
+            by_sentence.setdefault(trig.sentence, []).append(trig)
+    seen_texts: set[str] = set()
+    skip = {i for i in range(len(doc.sentences)) if _skip_sentence(doc, i, seen_texts)}
+    candidates: list[Candidate] = []
+    for index in sorted(by_sentence):
+        if index in skip:
+            continue
+        for cand in _sentence_candidates(doc, index, by_sentence[index]):
+            if not cand.targets:
+                if _has_anaphor(doc, index):
+                    cand.anaphoric = True
+                    cand.trace.append("victim by anaphora")
+                else:
+                    cand.trace.append("no victim named: context")
+            candidates.append(cand)
+    return candidates
+
+
+def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candidate]:
+    merged: list[Candidate] = []
+    for cand in candidates:
+        sent = doc.sentences[cand.first_sentence]
+        target = None
+        # 1. Same sentence and no distinct victims: one act with several types.
+        for prev in reversed(merged):
+            if cand.first_sentence in prev.sentences and (not cand.targets or _shares_target(prev, cand)):
+                target = (prev, "same sentence")
+                break
+        if target is None and (cand.anaphoric or not cand.targets):
+            # 2. An anaphoric continuation of the nearest earlier incident.
+            for prev in reversed(merged):
+                gap = cand.first_sentence - max(prev.sentences)
+                prev_par = doc.sentences[max(prev.sentences)].paragraph
+                if gap <= MERGE_LOOKBACK and prev_par >= sent.paragraph - 1 and not _perpetrators_conflict(
+                        prev, cand):
+                    target = (prev, "anaphora")
+                    break
+        if target is None and cand.targets:
+            # 3. The same named victim or counted group, compatible date, same or next paragraph.
+            for prev in reversed(merged):
+                prev_par = doc.sentences[max(prev.sentences)].paragraph
+                if prev_par < sent.paragraph - 1 or not _shares_target(prev, cand):
+                    continue
+                if not _dates_compatible(_date_of(prev, prev.triggers), _date_of(cand, cand.triggers)):
+                    continue
+                if _perpetrators_conflict(prev, cand):
+                    continue
+                target = (prev, "same victim")
+                break
+        if target is not None:
+            _merge_into(target[0], cand, target[1])
+            continue
+        if not cand.targets and cand.anaphoric:
+            antecedent = _recent_target(doc, cand.first_sentence)
+            if antecedent:
+                cand.targets = antecedent
+                cand.trace.append("victim from the previous sentences")
+        if cand.targets:
+            merged.append(cand)
+    return merged
+
+
+# ----------------------------------------------------------------------------- field filling
+
+
+def _paragraph_before(doc: Document, items: list, index: int) -> list:
+    """Items in the sentences of the same paragraph before sentence `index`, nearest last."""
+    par = doc.sentences[index].paragraph
+    start = index
+    while start > 0 and doc.sentences[start - 1].paragraph == par:
+        start -= 1
+    lo, hi = doc.sentences[start].start, doc.sentences[index].start
+    return [x for x in items if lo <= x.span.start < hi]
+
+
+def _dateline(doc: Document) -> PlaceMention | None:
+    head = doc.text[:400]
+    for place in doc.places:
+        if place.span.start > len(head):
+            break
+        if place.kind == "city" and place.span.text.isupper():
+            return place
+    return None
+
+
+def _choose_date(doc: Document, cand: Candidate) -> tuple[str | None, str | None, Span | None]:
+    primary = _date_of(cand, cand.triggers)
+    if primary is None:
+        before = _paragraph_before(doc, doc.dates, cand.first_sentence)
+        if before:
+            primary = before[-1]
+    if primary is not None:
+        return primary.iso(), primary.precision, primary.span
+    if doc.published is None:
+        return None, None, None
+    # An act told without a date is taken as recent: the month of publication.
+    if doc.published_precision == "year":
+        return f"{doc.published.year:04d}", "year", None
+    return f"{doc.published.year:04d}-{doc.published.month:02d}", "month", None
+
+
+def _capital(doc: Document, cand: Candidate) -> PlaceMention | None:
+    from kolokol.resolve.gazetteer import capital_of, nationality_of
+
+    for index in cand.sentences:
+        sent = doc.sentences[index]
+        for m in CAPITAL.finditer(sent.text):
+            country = nationality_of(m.group(1)) if m.group(1) else None
+            if country:
+                place = capital_of(country)
+                if place is not None:
+                    s, e = sent.start + m.start(), sent.start + m.end()
+                    return PlaceMention(span=Span(s, e, doc.text[s:e]), name=place.name, country=place.country,
+                                        kind="city", gazetteer_id=place.gazetteer_id,
+                                        latitude=place.latitude, longitude=place.longitude,
+                                        rule="incidents.capital.v1")
+    return None
+
+
+def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, PlaceMention | None]:
+    """(city-level place, country-level mention) for the incident."""
+    city = country = None
+    for index in cand.sentences:
+        for place in doc.in_sentence(doc.places, index):
+            if place.kind == "city" and city is None:
+                city = place
+            elif place.kind == "country" and country is None:
+                country = place
+    if city is None:
+        city = _capital(doc, cand)
+    if city is None:
+        before = [p for p in _paragraph_before(doc, doc.places, cand.first_sentence) if p.kind == "city"]
+        if before:
+            city = before[-1]
+    if country is None:
+        before = [p for p in _paragraph_before(doc, doc.places, cand.first_sentence) if p.kind == "country"]
+        if before:
+            country = before[-1]
+    return city, country
+
+
+def _party_name(doc: Document, actor: ActorMention) -> str:
+    return actor.canonical if actor.kind == "person" and actor.canonical else actor.name
+
+
+def _dominant_country(doc: Document) -> str | None:
+    counts: dict[str, int] = {}
+    for place in doc.places:
+        counts[place.country] = counts.get(place.country, 0) + (2 if place.kind == "city" else 1)
+    return max(counts, key=lambda c: counts[c]) if counts else None
+
+
+def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
+    primary = min(cand.triggers, key=lambda t: t.span.start)
+    psent = doc.sentences[primary.sentence]
+    spans: dict[str, object] = {"incident": Span(psent.start, psent.end, psent.text).to_dict()}
+    date, precision, date_span = _choose_date(doc, cand)
+    spans["date"] = date_span.to_dict() if date_span else None
+    city, country_mention = _choose_place(doc, cand)
+    agency_countries = [p.country for p in cand.perpetrators if p.country]
+    country = (city.country if city else None) or (country_mention.country if country_mention else None)
+    if country is None and agency_countries:
+        country = agency_countries[0]
+    if country is None:
+        dateline = _dateline(doc)
+        country = dateline.country if dateline else _dominant_country(doc)
+    spans["place"] = city.span.to_dict() if city else None
+    spans["country"] = (city or country_mention).span.to_dict() if (city or country_mention) else None
+
+    targets: list[Party] = []
+    seen: set[str] = set()
+    for actor in sorted(cand.targets, key=lambda a: a.span.start):
+        name = _party_name(doc, actor)
+        key = fold_name(name) + actor.kind
+        if key in seen:
+            continue
+        seen.add(key)
+        kind = actor.kind if actor.kind in ("person", "organization", "group") else "person"
+        targets.append(Party(name=name, kind=kind, nationality=actor.nationality,  # type: ignore[arg-type]
+                             count=actor.count if kind == "group" else None, profile=actor.profile,
+                             span=actor.span))
+    perpetrators: list[Party] = []
+    seen = set()
+    for actor in sorted(cand.perpetrators, key=lambda a: a.span.start):
+        key = fold_name(actor.name)
+        if key in seen:
+            continue
+        seen.add(key)
+        own = actor.country
+        if own is None and "proxy" not in (actor.profile or ""):
+            own = country
+        perpetrators.append(Party(name=actor.name, kind="organization", country=own, span=actor.span))
+
+    lo = min(doc.sentences[i].start for i in cand.sentences)
+    last = max(cand.sentences)
+    # Legal basis and outcome: the incident's sentences and the rest of its paragraph after them.
+    par = doc.sentences[last].paragraph
+    tail = last
+    while tail + 1 < len(doc.sentences) and doc.sentences[tail + 1].paragraph == par and tail - last < 2:
+        tail += 1
+    hi = doc.sentences[tail].end
+    legal = [lm for lm in doc.legal if lo <= lm.span.start < hi]
+    outcomes = [om for om in doc.outcomes if lo <= om.span.start < hi]
+    legal_basis: list[str] = []
+    for lm in legal:
+        if lm.text not in legal_basis:
+            legal_basis.append(lm.text)
+    origin, origin_span = find_origin_country(doc, cand.sentences, country)
+    types = {t.type for t in cand.triggers}
+    if any(o.kind == "fine" for o in outcomes):
+        types.add("fine")
+    spans["types"] = {t: [x.span.to_dict() for x in cand.triggers if x.type == t] for t in sorted(types)}
+    spans["targets"] = [t.span.to_dict() for t in targets if t.span]
+    spans["perpetrators"] = [p.span.to_dict() for p in perpetrators if p.span]
+    spans["legal_basis"] = [lm.span.to_dict() for lm in legal]
+    spans["outcome"] = [om.span.to_dict() for om in outcomes]
+    spans["origin_country"] = origin_span.to_dict() if origin_span else None
+    confidence = 0.4 + 0.2 * bool(date_span) + 0.2 * bool(perpetrators) + 0.1 * bool(city) + 0.1 * any(
+        t.kind != "group" for t in targets)
+    return Mention(
+        source_id=doc.source_id,
+        incident_id=f"{doc.source_id or 'report'}-{ordinal}",
+        types=sort_types(types),
+        date=date,
+        date_precision=precision,  # type: ignore[arg-type]
+        place=city.name if city else None,
+        place_id=city.gazetteer_id if city else None,
+        latitude=city.latitude if city else None,
+        longitude=city.longitude if city else None,
+        country=country,
+        origin_country=origin,
+        targets=targets,
+        perpetrators=perpetrators,
+        legal_basis=legal_basis,
+        outcome="; ".join(dict.fromkeys(o.text for o in outcomes)) or None,
+        evidence=psent.text,
+        evidence_spans=spans,
+        confidence=min(confidence, 1.0),
+        trace=[*cand.trace, *(f"{t.rule} {t.span.text!r}" for t in cand.triggers)],
+    )
+
+
+def assemble_incidents(doc: Document) -> list[Mention]:
+    candidates = merge_candidates(doc, build_candidates(doc))
+    candidates.sort(key=lambda c: c.first_sentence)
+    mentions = [to_mention(doc, c, i + 1) for i, c in enumerate(candidates)]
+    return mentions
+

@@ -1,0 +1,96 @@
+"""A pipeline of named, versioned steps (`Document -> Document`), registered under names such as
+"dates.rules.v1". A stored incident records the steps that produced it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from kolokol.extract.document import Document
+
+Step = Callable[[Document], Document]
+REGISTRY: dict[str, Step] = {}
+
+
+def step(name: str) -> Callable[[Step], Step]:
+    def register(func: Step) -> Step:
+        if name in REGISTRY:
+            raise ValueError(f"step {name!r} registered twice")
+        REGISTRY[name] = func
+        return func
+
+    return register
+
+
+@step("segment.sentences.v1")
+def segment_step(doc: Document) -> Document:
+    from kolokol.extract.segment import split_sentences
+
+    doc.sentences = split_sentences(doc.text)
+    return doc
+
+
+@step("dates.rules.v1")
+def dates_step(doc: Document) -> Document:
+    from kolokol.extract.dates import find_dates
+
+    doc.dates = find_dates(doc.text, doc.published, doc.published_precision, doc.lang)
+    return doc
+
+
+@step("places.gazetteer.v1")
+def places_step(doc: Document) -> Document:
+    from kolokol.extract.places import find_places
+
+    doc.places = find_places(doc.text, doc.lang)
+    return doc
+
+
+@step("actors.rules.v1")
+def actors_step(doc: Document) -> Document:
+    from kolokol.extract.actors import find_actors
+
+    doc.actors = find_actors(doc.text, doc.lang)
+    return doc
+
+
+@step("legal.rules.v1")
+def legal_step(doc: Document) -> Document:
+    from kolokol.extract.legal import find_legal, find_outcomes
+
+    doc.legal = find_legal(doc.text, doc.lang)
+    doc.outcomes = find_outcomes(doc.text, doc.lang)
+    return doc
+
+
+@step("events.triggers.v1")
+def events_step(doc: Document) -> Document:
+    from kolokol.extract.events import find_triggers
+
+    doc.triggers = find_triggers(doc)
+    return doc
+
+
+@step("incidents.assemble.v1")
+def incidents_step(doc: Document) -> Document:
+    from kolokol.extract.incidents import assemble_incidents
+
+    doc.mentions = assemble_incidents(doc)
+    return doc
+
+
+DEFAULT_STEPS = (
+    "segment.sentences.v1",
+    "dates.rules.v1",
+    "places.gazetteer.v1",
+    "actors.rules.v1",
+    "legal.rules.v1",
+    "events.triggers.v1",
+    "incidents.assemble.v1",
+)
+
+
+def run_pipeline(doc: Document, steps: tuple[str, ...] = DEFAULT_STEPS) -> Document:
+    for name in steps:
+        doc = REGISTRY[name](doc)
+        doc.steps.append(name)
+    return doc
