@@ -40,11 +40,9 @@ def trigger_set(lang: str) -> TriggerSet:
         for pattern in by_lang.get(key, []):
             patterns.append((itype, _word_re([pattern])))
     patterns.sort(key=lambda p: -len(p[1].pattern))
-    # English irrealis words must be lower case in the text: "may" the verb, not "May" the month.
-    flags = re.IGNORECASE if key == "ru" else 0
     return TriggerSet(
         patterns=patterns,
-        irrealis=_word_re(data["irrealis"][key], flags),
+        irrealis=_word_re(data["irrealis"][key]),
         threat_heads=_word_re(data["threat_heads"][key]),
     )
 
@@ -53,8 +51,11 @@ def _irrealis(doc: Document, sentence_start: int, start: int, ts: TriggerSet) ->
     window = doc.text[max(sentence_start, start - IRREALIS_WINDOW):start]
     # Only the clause the trigger is in: stop at the last comma, semicolon or dash.
     clause = re.split(r"[,;:—–]| - ", window)[-1]
-    m = ts.irrealis.search(clause)
-    return f"irrealis:{m.group().lower()}" if m else None
+    for m in ts.irrealis.finditer(clause):
+        if m.group() == "May":  # the month, not the verb
+            continue
+        return f"irrealis:{m.group().lower()}"
+    return None
 
 
 def find_triggers(doc: Document) -> list[Trigger]:
