@@ -1,0 +1,347 @@
+"""Tests of the date step: explicit, relative and anaphoric dates in English and Russian."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+
+import pytest
+
+from kolokol.domain import DateMention
+from kolokol.extract.dates import find_dates
+from kolokol.lexicon import load_lexicon
+
+PUB = dt.date(2023, 6, 14)  # a Wednesday
+Found = list[tuple[str, str, str]]
+
+
+def run(
+    text: str, pub: dt.date | None = PUB, precision: str | None = "day", lang: str = "en"
+) -> list[DateMention]:
+    """find_dates plus the invariants every answer must keep."""
+    found = find_dates(text, pub, precision, lang)
+    for m in found:
+        assert text[m.span.start : m.span.end] == m.span.text
+        assert m.precision in {"day", "week", "month", "year"}
+        assert re.fullmatch(r"dates\.[a-z_]+\.v1", m.rule), m.rule
+        if m.precision == "week":
+            assert m.value.weekday() == 0, "a week date is the Monday of its window"
+    assert [m.span.start for m in found] == sorted(m.span.start for m in found)
+    return found
+
+
+def triples(text: str, pub: dt.date | None = PUB, precision: str | None = "day", lang: str = "en") -> Found:
+    return [(m.span.text, m.iso(), m.precision) for m in run(text, pub, precision, lang)]
+
+
+# --- explicit dates -----------------------------------------------------------------------------
+
+EXPLICIT_EN = [
+    ("Police raided the flat on March 7.", [("March 7", "2023-03-07", "day")]),
+    ("The hearing was moved to 7 March.", [("7 March", "2023-03-07", "day")]),
+    ("She crossed the border on 21 February without papers.", [("21 February", "2023-02-21", "day")]),
+    ("He was taken off a bus on February 24, 2023, near Osh.", [("February 24, 2023", "2023-02-24", "day")]),
+    ("A vigil was held on 24 February 2023 at the embassy.", [("24 February 2023", "2023-02-24", "day")]),
+    ("Officers knocked on Feb. 24 and left a summons.", [("Feb. 24", "2023-02-24", "day")]),
+    ("He was let go on the 3rd of May.", [("3rd of May", "2023-05-03", "day")]),
+    ("MARCH 7, 2022 - BISHKEK", [("MARCH 7, 2022", "2022-03-07", "day")]),
+    ("The order is dated 24.02.2023 and signed.", [("24.02.2023", "2023-02-24", "day")]),
+    ("The registry lists 2023-02-24 as his arrival.", [("2023-02-24", "2023-02-24", "day")]),
+    ("In February 2023, the venue opened its doors.", [("February 2023", "2023-02", "month")]),
+    ("The band was founded in December.", [("December", "2022-12", "month")]),
+    ("The choir rehearsed in May.", [("May", "2023-05", "month")]),
+    ("She left the country last December.", [("last December", "2022-12", "month")]),
+    ("She left the country last June.", [("last June", "2022-06", "month")]),
+    ("He moved abroad in March last year.", [("March last year", "2022-03", "month")]),
+    ("Pressure grew in early March.", [("March", "2023-03", "month")]),
+    ("He has lived in exile since 2020.", [("2020", "2020", "year")]),
+    ("In 2022, thousands of people fled.", [("2022", "2022", "year")]),
+    ("He studied there in 2019-2021.", [("2019-2021", "2019", "year")]),
+    ("Talks dragged on between 2019 and 2021.", [("2019", "2019", "year")]),
+    ("Kyiv accused Moscow of breaking the 2014 Minsk agreements.", [("2014", "2014", "year")]),
+    ("The festival ran from 2 to 5 June.", [("2 to 5 June", "2023-06-02", "day")]),
+    ("The festival ran June 2-5 in the park.", [("June 2-5", "2023-06-02", "day")]),
+    ("In March 15 people were detained.", [("March", "2023-03", "month")]),
+]
+
+EXPLICIT_RU = [
+    ("Активиста задержали 7 марта 2023 г. в Бишкеке.", [("7 марта 2023 г.", "2023-03-07", "day")]),
+    ("Суд над ним прошёл 7 марта.", [("7 марта", "2023-03-07", "day")]),
+    ("Его выслали 24 февраля 2023 года.", [("24 февраля 2023 года", "2023-02-24", "day")]),
+    ("С 2 июня в отделы доставили 57 человек.", [("2 июня", "2023-06-02", "day")]),
+    ("В марте он получил повестку.", [("марте", "2023-03", "month")]),
+    ("В декабре 2022 года клуб закрыли.", [("декабре 2022 года", "2022-12", "month")]),
+    ("Проверки начались в начале марта.", [("марта", "2023-03", "month")]),
+    ("Его оштрафовали в декабре прошлого года.", [("декабре прошлого года", "2022-12", "month")]),
+    ("Обыск прошёл 7 марта прошлого года.", [("7 марта прошлого года", "2022-03-07", "day")]),
+    ("В 2019 году он переехал в Алматы.", [("2019 году", "2019", "year")]),
+    ("Он живёт в эмиграции с 2020 года.", [("2020 года", "2020", "year")]),
+    ("Её впервые задержали в 2019-м.", [("2019-м", "2019", "year")]),
+    ("Фестиваль шёл со 2 по 5 июня.", [("2 по 5 июня", "2023-06-02", "day")]),
+    ("Акции шли 2–5 июня.", [("2–5 июня", "2023-06-02", "day")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), EXPLICIT_EN)
+def test_explicit_english(text: str, expected: Found) -> None:
+    assert triples(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), EXPLICIT_RU)
+def test_explicit_russian(text: str, expected: Found) -> None:
+    assert triples(text, lang="ru") == expected
+
+
+def test_rules_name_the_form() -> None:
+    rules = [m.rule for m in run("On March 7, 2023 and 8 March and 9 марта and 2023-03-10 and yesterday.")]
+    assert rules == ["dates.en_month_day.v1", "dates.en_day_month.v1", "dates.ru_day_month.v1",
+                     "dates.iso.v1", "dates.yesterday.v1"]
+
+
+# --- year inference -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "pub", "lang", "expected"),
+    [
+        ("The raid happened on December 28.", dt.date(2023, 1, 5), "en", "2022-12-28"),
+        ("Обыск прошёл 28 декабря.", dt.date(2023, 1, 5), "ru", "2022-12-28"),
+        ("The raid happened on January 3.", dt.date(2023, 1, 5), "en", "2023-01-03"),
+        ("A trial is set for March 5.", dt.date(2023, 1, 10), "en", "2023-03-05"),  # 54 days ahead: kept
+        ("The raid happened on March 20.", dt.date(2023, 1, 10), "en", "2022-03-20"),  # 69 days ahead
+        ("The club was shut in December.", dt.date(2023, 1, 5), "en", "2022-12"),
+        ("It happened last week.", dt.date(2023, 1, 4), "en", "2022-12-26"),
+        ("It happened yesterday.", dt.date(2023, 1, 1), "en", "2022-12-31"),
+    ],
+)
+def test_year_inference_across_new_year(text: str, pub: dt.date, lang: str, expected: str) -> None:
+    [m] = run(text, pub, lang=lang)
+    assert m.iso() == expected
+
+
+# --- relative to the publication date ---------------------------------------------------------
+
+RELATIVE = [
+    ("He was detained yesterday.", "en", ("yesterday", "2023-06-13", "day")),
+    ("He was detained today.", "en", ("today", "2023-06-14", "day")),
+    ("Police came last week.", "en", ("last week", "2023-06-05", "week")),
+    ("Police came this week.", "en", ("this week", "2023-06-12", "week")),
+    ("The centre closed earlier this month.", "en", ("earlier this month", "2023-06", "month")),
+    ("The centre closed last month.", "en", ("last month", "2023-05", "month")),
+    ("The centre closed last year.", "en", ("last year", "2022", "year")),
+    ("The law passed this year.", "en", ("this year", "2023", "year")),
+    ("Arrests grew in recent days.", "en", ("in recent days", "2023-06-05", "week")),
+    ("Arrests grew in recent weeks.", "en", ("in recent weeks", "2023-06", "month")),
+    ("He arrived last spring.", "en", ("last spring", "2023-03", "month")),
+    ("He arrived last fall.", "en", ("last fall", "2022-09", "month")),
+    ("He arrived in the summer of 2022.", "en", ("summer of 2022", "2022-06", "month")),
+    ("He was called in three days ago.", "en", ("three days ago", "2023-06-11", "day")),
+    ("He was called in a week ago.", "en", ("a week ago", "2023-06-07", "day")),
+    ("He was called in 10 days ago.", "en", ("10 days ago", "2023-06-04", "day")),
+    ("He fled two years ago.", "en", ("two years ago", "2021", "year")),
+    ("Его задержали вчера.", "ru", ("вчера", "2023-06-13", "day")),
+    ("Его вызвали на прошлой неделе.", "ru", ("на прошлой неделе", "2023-06-05", "week")),
+    ("Центр закрыли в прошлом месяце.", "ru", ("в прошлом месяце", "2023-05", "month")),
+    ("Проверка прошла в начале месяца.", "ru", ("в начале месяца", "2023-06", "month")),
+    ("Он переехал в прошлом году.", "ru", ("в прошлом году", "2022", "year")),
+    ("Его выслали три дня назад.", "ru", ("три дня назад", "2023-06-11", "day")),
+    ("Его выслали неделю назад.", "ru", ("неделю назад", "2023-06-07", "day")),
+    ("На днях его допросили.", "ru", ("На днях", "2023-06-05", "week")),
+    ("Он уехал прошлой осенью.", "ru", ("прошлой осенью", "2022-09", "month")),
+    ("Он уехал весной 2021 года.", "ru", ("весной 2021 года", "2021-03", "month")),
+    ("Накануне в Оше задержали двух блогеров.", "ru", ("Накануне", "2023-06-13", "day")),
+]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), RELATIVE)
+def test_relative_to_publication(text: str, lang: str, expected: tuple[str, str, str]) -> None:
+    assert triples(text, lang=lang) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("The court ruled on Tuesday.", "en", ("Tuesday", "2023-06-13")),
+        ("The court ruled on Wednesday.", "en", ("Wednesday", "2023-06-14")),  # publication day itself
+        ("The court ruled on Thursday.", "en", ("Thursday", "2023-06-08")),
+        ("The court ruled last Wednesday.", "en", ("last Wednesday", "2023-06-07")),
+        ("Monday's hearing was closed.", "en", ("Monday", "2023-06-12")),
+        ("В понедельник суд отклонил жалобу.", "ru", ("понедельник", "2023-06-12")),
+        ("Во вторник суд отклонил жалобу.", "ru", ("вторник", "2023-06-13")),
+        ("В прошлую среду суд отклонил жалобу.", "ru", ("прошлую среду", "2023-06-07")),
+        ("В ночь на субботу его увезли.", "ru", ("субботу", "2023-06-10")),
+    ],
+)
+def test_weekdays(text: str, lang: str, expected: tuple[str, str]) -> None:
+    assert [(m.span.text, m.iso()) for m in run(text, lang=lang)] == [expected]
+
+
+def test_weekday_followed_by_its_date_gives_the_date_only() -> None:
+    assert triples("Tuesday, March 7, 2023: police came.") == [("March 7, 2023", "2023-03-07", "day")]
+
+
+# --- coarse or missing publication dates ---------------------------------------------------------
+
+MONTH_PUB = dt.date(2023, 6, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("He was seized on June 5.", [("June 5", "2023-06-05", "day")]),
+        ("A trial opens on August 10.", [("August 10", "2023-08-10", "day")]),  # 41 days after June 30
+        ("He was seized on October 1.", [("October 1", "2022-10-01", "day")]),
+        ("He was seized yesterday.", [("yesterday", "2023-06", "month")]),
+        ("He was seized last week.", [("last week", "2023-06", "month")]),
+        ("He was seized last month.", [("last month", "2023-05", "month")]),
+        ("He was seized on Tuesday.", []),
+        ("В понедельник его задержали.", []),
+        ("The same day, the centre was shut.", [("The same day", "2023-06", "month")]),
+    ],
+)
+def test_month_precise_publication(text: str, expected: Found) -> None:
+    assert triples(text, MONTH_PUB, "month") == expected
+
+
+def test_without_publication_date_only_dated_expressions_remain() -> None:
+    text = ("On March 7, 2023 he was detained; the next day he was released. "
+            "On May 5 he left. Yesterday he spoke, on Tuesday he wrote, last week he hid. In 2021 too.")
+    assert triples(text, None, None) == [
+        ("March 7, 2023", "2023-03-07", "day"),
+        ("the next day", "2023-03-08", "day"),
+        ("2021", "2021", "year"),
+    ]
+
+
+def test_none_precision_means_day() -> None:
+    assert triples("It happened on Tuesday.", PUB, None) == [("Tuesday", "2023-06-13", "day")]
+
+
+# --- anaphora ------------------------------------------------------------------------------------
+
+def test_english_anaphora_chain() -> None:
+    text = ("Police detained him on 3 May. The next day he was questioned, two days later he was "
+            "deported, and that same day his flat was searched.")
+    assert triples(text) == [
+        ("3 May", "2023-05-03", "day"),
+        ("The next day", "2023-05-04", "day"),
+        ("two days later", "2023-05-06", "day"),
+        ("that same day", "2023-05-06", "day"),
+    ]
+
+
+def test_russian_anaphora_chain() -> None:
+    text = ("Его задержали 3 мая, на следующий день допросили, через два дня выслали, "
+            "в тот же день закрыли центр.")
+    assert triples(text, lang="ru") == [
+        ("3 мая", "2023-05-03", "day"),
+        ("на следующий день", "2023-05-04", "day"),
+        ("через два дня", "2023-05-06", "day"),
+        ("в тот же день", "2023-05-06", "day"),
+    ]
+
+
+def test_anaphora_uses_last_date_told_not_publication() -> None:
+    text = "The raid was on 1 April. Fifteen days after, the centre closed. A day later, it reopened."
+    assert triples(text) == [
+        ("1 April", "2023-04-01", "day"),
+        ("Fifteen days after", "2023-04-16", "day"),
+        ("A day later", "2023-04-17", "day"),
+    ]
+
+
+def test_n_days_after_a_written_date_is_anchored_on_it() -> None:
+    text = "On 10 May the court met. The ban took effect three days after March 3."
+    found = triples(text)
+    assert ("three days after", "2023-03-06", "day") in found
+
+
+def test_anaphora_keeps_the_precision_of_its_anchor() -> None:
+    assert triples("In March 2022 he was detained; two days later he was deported.") == [
+        ("March 2022", "2022-03", "month"),
+        ("two days later", "2022-03", "month"),
+    ]
+    assert triples("В 2019 году его оштрафовали, а на следующий день выслали.", lang="ru") == [
+        ("2019 году", "2019", "year"),
+        ("на следующий день", "2019", "year"),
+    ]
+    assert triples("Last week police detained him; the next day he was fined.") == [
+        ("Last week", "2023-06-05", "week"),
+        ("the next day", "2023-06-05", "week"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        ("The following day he was freed.", "en", []),
+        ("Через два дня его отпустили.", "ru", []),
+        ("Days later he was freed.", "en", []),
+        ("A few days later he was freed.", "en", []),
+        ("The same day, the centre was shut.", "en", [("The same day", "2023-06-14", "day")]),
+        ("В тот же день центр закрыли.", "ru", [("В тот же день", "2023-06-14", "day")]),
+    ],
+)
+def test_anaphora_without_earlier_date(text: str, lang: str, expected: Found) -> None:
+    assert triples(text, lang=lang) == expected
+
+
+# --- things that are not dates ------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Under Article 431 of the Code of Offenses he was fined KGS 5,500 (USD 63).",
+        "Around 85,000 people signed, and USD 2023 was sent to the fund.",
+        "Call +996 312 62 12 03 or 0555 123 456 for help.",
+        "According to 24.kg, police questioned the organisers.",
+        "The patch is version 1.2.3; see room 12/05.",
+        "He won the vote by 2000 votes.",
+        "They may march on the square.",
+        "June Smith, a musician, spoke first.",
+        "The fall of the regime surprised everyone.",
+        "Black Friday sales and Good Friday services.",
+        "Ему грозит ст. 280 УК РФ и штраф 30 000 рублей; задержаны 57 человек.",
+        "Городская среда стала враждебной.",
+        "Лагерь стоял в 2000 километрах от границы.",
+        "Накануне выборов власти усилили давление.",
+        "",
+    ],
+)
+def test_not_dates(text: str) -> None:
+    assert run(text, lang="ru" if re.search("[а-я]", text) else "en") == []
+
+
+# --- robustness ----------------------------------------------------------------------------------
+
+def test_mixed_scripts_and_html_remnants() -> None:
+    text = "<td>7 марта</td><td>2023-02-24</td><p>On&nbsp;March 8 в 2019 году</p>"
+    assert triples(text) == [
+        ("7 марта", "2023-03-07", "day"),
+        ("2023-02-24", "2023-02-24", "day"),
+        ("March 8", "2023-03-08", "day"),
+        ("2019 году", "2019", "year"),
+    ]
+
+
+def test_one_megabyte_line_finishes() -> None:
+    rng = random.Random(7)
+    pieces = ["7", "24", "2023", "March", "марта", "the", "в", "next", "day", ".", "-", "/", ",", "&nbsp;",
+              "<b>", "İ", "aaaa", "19", "20", "later", "after", "через", "дня"]
+    text = " ".join(rng.choice(pieces) for _ in range(250_000))[:1_000_000]
+    found = run(text)  # the invariants hold; no catastrophic backtracking (this would hang)
+    assert found and all(m.span.end <= len(text) for m in found)
+    assert run("9" * 1_000_000) == []
+    assert run(" " * 1_000_000) == []
+
+
+def test_every_relative_phrase_of_the_lexicon_is_found() -> None:
+    data = load_lexicon("dates.yaml")
+    for key, entry in data["relative"].items():
+        for lang in ("en", "ru"):
+            for phrase in entry.get(lang, []):
+                prefix = "On 1 May 2023 it began. " if lang == "en" else "1 мая 2023 года всё началось. "
+                text = f"{prefix}{phrase[0].upper()}{phrase[1:]}, it went on."
+                found = run(text, lang=lang)
+                spans = [(m.span.start, m.rule) for m in found]
+                assert (len(prefix), f"dates.{key}.v1") in spans, (phrase, spans)
