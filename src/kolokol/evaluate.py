@@ -275,10 +275,14 @@ def extract_folder(reports: Path, settings: Settings, engine: str | None = None)
         raise KolokolError(f"{reports} is not a folder of reports", code="eval")
     extractor = get_engine(engine or settings.engine, settings)
     preds: list[dict[str, Any]] = []
-    for item in read_source(str(reports), settings):
-        if not hasattr(item, "text"):
-            continue
-        preds.extend(m.to_interchange() for m in extractor.extract(item))
+    # Reports only: the gold file, notes and hidden files that may sit beside them are not reports.
+    files = sorted(p for p in reports.rglob("*") if p.is_file() and not p.name.startswith(".")
+                   and p.suffix.lower() not in {".jsonl", ".json", ".py"}
+                   and not p.name.lower().startswith("readme"))
+    for path in files:
+        for item in read_source(str(path), settings):
+            if hasattr(item, "text"):
+                preds.extend(m.to_interchange() for m in extractor.extract(item))
     return preds
 
 
