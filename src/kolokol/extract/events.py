@@ -21,7 +21,7 @@ THREAT_WINDOW = 60  # characters between a threat word and the act it threatens
 
 @dataclass(frozen=True, slots=True)
 class TriggerSet:
-    patterns: list[tuple[str, re.Pattern[str]]]  # (type, compiled), longest patterns first
+    patterns: list[tuple[str, re.Pattern[str], bool]]  # (type, compiled, private), longest first
     irrealis: re.Pattern[str]
     threat_heads: re.Pattern[str]
 
@@ -35,10 +35,11 @@ def _word_re(alternatives: list[str], flags: int = re.IGNORECASE) -> re.Pattern[
 def trigger_set(lang: str) -> TriggerSet:
     data = load_lexicon("triggers.yaml")
     key = "ru" if lang == "ru" else "en"
-    patterns: list[tuple[str, re.Pattern[str]]] = []
+    private = set(data.get("private", {}).get(key, []))
+    patterns: list[tuple[str, re.Pattern[str], bool]] = []
     for itype, by_lang in data["triggers"].items():
         for pattern in by_lang.get(key, []):
-            patterns.append((itype, _word_re([pattern])))
+            patterns.append((itype, _word_re([pattern]), pattern in private))
     patterns.sort(key=lambda p: -len(p[1].pattern))
     return TriggerSet(
         patterns=patterns,
@@ -58,29 +59,52 @@ def _irrealis(doc: Document, sentence_start: int, start: int, ts: TriggerSet) ->
     return None
 
 
+def _inside_name(doc: Document, start: int, end: int) -> bool:
+    """Is the trigger part of a name ("Centre for the Prevention of Torture", "Arrest Watch")?"""
+    return any(a.span.start <= start and end <= a.span.end and a.kind in ("organization", "agency")
+               for a in doc.actors)
+
+
+def _infinitive(doc: Document, start: int) -> str | None:
+    """An English infinitive ("plans to deport", "the pressure to shut down") tells of an aim, not an
+    act; "was forced to close" and "had to leave" are acts."""
+    if doc.lang == "ru" or not re.search(r"(?<![\w-])to\s+$", doc.text[max(0, start - 4):start]):
+        return None
+    if re.search(r"(?:forced|had|was|were|been|is|are|began|started|used)\s+to\s+$", doc.text[max(0, start - 20):start]):
+        return None
+    return "infinitive"
+
+
 def find_triggers(doc: Document) -> list[Trigger]:
     ts = trigger_set(doc.lang)
     found: list[Trigger] = []
     for sent in doc.sentences:
         taken: list[tuple[int, int]] = []
         hits: list[Trigger] = []
-        for itype, pattern in ts.patterns:
+        for itype, pattern, private in ts.patterns:
             for m in pattern.finditer(sent.text):
                 s, e = sent.start + m.start(), sent.start + m.end()
                 if any(s < te and ts_ < e for ts_, te in taken):
                     continue
                 taken.append((s, e))
-                hits.append(Trigger(type=itype, span=Span(s, e, doc.text[s:e]), sentence=sent.index,
-                                    rule=f"events.trigger.{itype}.v1"))
+                kind = "private" if private else "v1"
+                trig = Trigger(type=itype, span=Span(s, e, doc.text[s:e]), sentence=sent.index,
+                               rule=f"events.trigger.{itype}.{kind}" + (".v1" if private else ""))
+                if _inside_name(doc, s, e):
+                    trig.suppressed = "inside-name"
+                hits.append(trig)
         hits.sort(key=lambda t: t.span.start)
         threat_ends = [sent.start + m.end() for m in ts.threat_heads.finditer(sent.text)]
         for trig in hits:
+            if trig.suppressed:
+                found.append(trig)
+                continue
             if trig.type != "threat":
                 if any(0 <= trig.span.start - end <= THREAT_WINDOW for end in threat_ends):
                     trig.suppressed = "inside-threat"
                     found.append(trig)
                     continue
-            reason = _irrealis(doc, sent.start, trig.span.start, ts)
+            reason = _infinitive(doc, trig.span.start) or _irrealis(doc, sent.start, trig.span.start, ts)
             if reason:
                 trig.suppressed = reason
             found.append(trig)

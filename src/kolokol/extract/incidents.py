@@ -45,10 +45,22 @@ ANAPHORA_RU = re.compile(
     re.IGNORECASE,
 )
 SPEECH = re.compile(
-    r"(?<![\w-])(?:said|says|told|tells|added|according to|wrote|recalled|explained|stated|claimed|shared|"
-    r"заявил\w*|сказал\w*|рассказал\w*|сообщил\w*|по словам)(?![\w-])",
+    r"(?<![\w-])(?:said|says|told|tells|added|wrote|recalled|explained|stated|claimed|shared|learned|"
+    r"learnt|noted|believes|suggested|warned that|argued|insisted|confirmed|announced|reported|"
+    r"заявил\w*|сказал\w*|рассказал\w*|сообщил\w*|отметил\w*|считает|уточнил\w*|пишет|написал\w*)"
+    r"(?![\w-])",
     re.IGNORECASE,
 )
+SOURCE_BEFORE = re.compile(r"(?:according to|published by|reported by|told|quoted by|cited by|по словам|"
+                           r"по данным|сообщает|сообщил\w*|рассказал\w*)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}$",
+                           re.IGNORECASE)
+SUBJECT_PRONOUN = re.compile(r"^\W*(?:he|she|they|his|her|their|it|both|all of them|он|она|они|его|ее|её|их)\b",
+                             re.IGNORECASE)
+ACT_ANAPHOR = re.compile(r"(?<![\w-])(?:the|this|that|these|his|her|their) (?:incident|detention|arrest|"
+                         r"detentions|arrests|case|raid)(?![\w-])|(?<![\w-])(?:этот|это|тот) (?:инцидент|случай|"
+                         r"задержани\w*)(?![\w-])", re.IGNORECASE)
+LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside)\s+(?:the\s+)?(?:[A-Z][\w-]*\s+){0,2}|"
+                      r"(?<![\w-])(?:в|во|на|из|под|у)\s+)$")
 CAPITAL = re.compile(r"(?<![\w-])(?:the )?(\w+) capital(?![\w-])|(?<![\w-])the capital(?![\w-])",
                      re.IGNORECASE)
 
@@ -75,18 +87,36 @@ class Candidate:
         return {t.type for t in self.triggers}
 
 
-def _is_target(actor: ActorMention, doc: Document) -> bool:
+def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | None = None) -> bool:
+    """Can this actor be a victim here? Officials, and the people and outlets a report quotes or
+    cites, are not victims of the act they speak about."""
     if actor.kind not in TARGET_KINDS:
         return False
-    if actor.kind == "person":
-        if actor.profile == "official":
-            return False
-        # The speaker of a quote is a source, not a victim ("..., Shamina told RFE/RL").
-        after = doc.text[actor.span.end:actor.span.end + 25]
-        before = doc.text[max(0, actor.span.start - 20):actor.span.start]
-        if re.match(r"\W{0,3}(?:said|told|says|wrote|added|explained|recalled|заявил|сказал|рассказал)",
-                    after) or re.search(r"(?:according to|по словам)\s*$", before):
-            return False
+    if actor.kind == "person" and actor.profile == "official":
+        return False
+    before = doc.text[max(0, actor.span.start - 60):actor.span.start]
+    if SOURCE_BEFORE.search(before):
+        return False
+    if actor.kind == "group":
+        return True
+    index = doc.sentence_at(actor.span.start)
+    if index is None:
+        return True
+    sent = doc.sentences[index]
+    after = doc.text[actor.span.end:sent.end]
+    # "X said/told/claimed ...": the speaker is a source. When a trigger of this sentence comes
+    # before the speech verb, X may still be the victim ("X, detained in May, said ...").
+    speech = SPEECH.search(after[:120])
+    if speech and actor.kind == "person":
+        first_trigger = min((t.span.start for t in triggers or [] if t.sentence == index
+                             and t.span.start > actor.span.end), default=None)
+        if first_trigger is None or first_trigger > actor.span.end + speech.start():
+            between = after[:speech.start()]
+            if "," not in between or re.fullmatch(r",[^,]*,\s*", between) or len(between) < 3:
+                return False
+    # Quote attribution: "..., said Rustam Sharipov, a lawyer."
+    if re.search(r"(?:said|says|told|added|wrote|заявил\w*|сказал\w*)\s*$", before[-25:]):
+        return False
     return True
 
 
@@ -100,7 +130,7 @@ def _distance(a: Span, b: Span) -> int:
 
 def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> list[Candidate]:
     actors = doc.in_sentence(doc.actors, index)
-    targets = [a for a in actors if _is_target(a, doc)]
+    targets = [a for a in actors if _is_target(a, doc, triggers)]
     agencies = [a for a in actors if a.kind == "agency"]
     dates = doc.in_sentence(doc.dates, index)
     named = [t for t in targets if t.kind in ("person", "organization")]
@@ -157,11 +187,26 @@ def _shares_target(a: Candidate, b: Candidate) -> bool:
     return False
 
 
-def _date_of(c: Candidate, triggers: list[Trigger]) -> DateMention | None:
+def _same_clause(text: str, a: Span, b: Span) -> bool:
+    lo, hi = (a.end, b.start) if a.end <= b.start else (b.end, a.start)
+    return not re.search(r"[,;:—–()]", text[lo:hi])
+
+
+def _date_of(doc: Document, c: Candidate, triggers: list[Trigger]) -> DateMention | None:
+    """The date of the act: in the trigger's own clause if there is one ("was detained ... on 2 June",
+    not "who has lived there since 2019, was detained"), the nearest otherwise."""
     if not c.dates:
         return None
     anchor = triggers[0].span if triggers else c.dates[0].span
-    return min(c.dates, key=lambda d: (_distance(d.span, anchor), d.span.start))
+    text = doc.text
+
+    def rank(d: DateMention) -> tuple[int, int, int]:
+        own = any(_same_clause(text, d.span, t.span) for t in triggers)
+        since = bool(re.search(r"(?:since|с|со)\s+$", text[max(0, d.span.start - 7):d.span.start]))
+        return (0 if own else 1, 1 if since and not any(t.kind == "group" for t in c.targets) else 0,
+                _distance(d.span, anchor))
+
+    return min(c.dates, key=rank)
 
 
 def _dates_compatible(a: DateMention | None, b: DateMention | None) -> bool:
@@ -196,8 +241,11 @@ def _merge_into(a: Candidate, b: Candidate, reason: str) -> None:
 
 
 def _skip_sentence(doc: Document, index: int, seen_texts: set[str]) -> bool:
-    """Headlines and repeated decks are not separate tellings of an act."""
-    text = doc.sentences[index].text.strip()
+    """Headlines, section headings and repeated decks are not separate tellings of an act."""
+    sent = doc.sentences[index]
+    text = sent.text.strip()
+    if sent.paragraph_sentences == 1 and len(text) < 120 and not re.search(r"[.!?»\"”…]$", text):
+        return True
     if doc.title and text.rstrip(".").strip().lower() == doc.title.rstrip(".").strip().lower():
         return True
     if text in seen_texts:
@@ -228,6 +276,22 @@ def build_candidates(doc: Document) -> list[Candidate]:
     return candidates
 
 
+OBJECT_PRONOUN = re.compile(r"^\s+(?:him|her|them|его|её|ее|их)\b", re.IGNORECASE)
+
+
+def _continues(doc: Document, cand: Candidate) -> bool:
+    """Does the candidate's sentence carry on telling the previous act ("They were taken to a
+    police station", "The detention was condemned ...", "a court fined him")?"""
+    text = doc.sentences[cand.first_sentence].text
+    if SUBJECT_PRONOUN.search(text) or ACT_ANAPHOR.search(text):
+        return True
+    return any(OBJECT_PRONOUN.match(doc.text[t.span.end:t.span.end + 8]) for t in cand.triggers)
+
+
+def _named(c: Candidate) -> bool:
+    return any(t.kind in ("person", "organization") for t in c.targets)
+
+
 def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candidate]:
     merged: list[Candidate] = []
     for cand in candidates:
@@ -238,7 +302,7 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
             if cand.first_sentence in prev.sentences and (not cand.targets or _shares_target(prev, cand)):
                 target = (prev, "same sentence")
                 break
-        if target is None and (cand.anaphoric or not cand.targets):
+        if target is None and (cand.anaphoric or _continues(doc, cand)):
             # 2. An anaphoric continuation of the nearest earlier incident.
             for prev in reversed(merged):
                 gap = cand.first_sentence - max(prev.sentences)
@@ -246,16 +310,20 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
                 if gap <= MERGE_LOOKBACK and prev_par >= sent.paragraph - 1 and not _perpetrators_conflict(
                         prev, cand):
                     target = (prev, "anaphora")
-                    break
+                break
         if target is None and cand.targets:
-            # 3. The same named victim or counted group, compatible date, same or next paragraph.
+            # 3. The same victim with a compatible date: a named person or organisation anywhere in
+            # the report, a counted group in the same or next paragraph.
             for prev in reversed(merged):
+                if not _shares_target(prev, cand) or not prev.types & cand.types and not (
+                        _named(prev) and _named(cand)):
+                    continue
                 prev_par = doc.sentences[max(prev.sentences)].paragraph
-                if prev_par < sent.paragraph - 1 or not _shares_target(prev, cand):
+                if not (_named(prev) and _named(cand)) and prev_par < sent.paragraph - 1:
                     continue
-                if not _dates_compatible(_date_of(prev, prev.triggers), _date_of(cand, cand.triggers)):
+                if not _dates_compatible(_date_of(doc, prev, prev.triggers), _date_of(doc, cand, cand.triggers)):
                     continue
-                if _perpetrators_conflict(prev, cand):
+                if _perpetrators_conflict(prev, cand) and prev_par < sent.paragraph - 1:
                     continue
                 target = (prev, "same victim")
                 break
@@ -269,7 +337,15 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
                 cand.trace.append("victim from the previous sentences")
         if cand.targets:
             merged.append(cand)
-    return merged
+    return [c for c in merged if _acted_by_state(c)]
+
+
+def _acted_by_state(c: Candidate) -> bool:
+    """Acts a private person can do too (filing a complaint, warning) count only with a state body
+    or proxy named as the actor."""
+    if c.perpetrators:
+        return True
+    return any(not t.rule.endswith(".private.v1") for t in c.triggers)
 
 
 # ----------------------------------------------------------------------------- field filling
@@ -295,12 +371,23 @@ def _dateline(doc: Document) -> PlaceMention | None:
     return None
 
 
+def _opens_sentence(doc: Document, date: DateMention) -> bool:
+    index = doc.sentence_at(date.span.start)
+    if index is None:
+        return False
+    head = doc.text[doc.sentences[index].start:date.span.start]
+    return len(head.split()) <= 2
+
+
 def _choose_date(doc: Document, cand: Candidate) -> tuple[str | None, str | None, Span | None]:
-    primary = _date_of(cand, cand.triggers)
+    primary = _date_of(doc, cand, cand.triggers)
     if primary is None:
         before = _paragraph_before(doc, doc.dates, cand.first_sentence)
-        if before:
-            primary = before[-1]
+        # The narrative date is set by a date opening a sentence ("On March 7, ..."), not by one in
+        # a subordinate clause ("... announced on 21 February").
+        opening = [d for d in before if _opens_sentence(doc, d)]
+        if opening or before:
+            primary = (opening or before)[-1]
     if primary is not None:
         return primary.iso(), primary.precision, primary.span
     if doc.published is None:
@@ -329,15 +416,37 @@ def _capital(doc: Document, cand: Candidate) -> PlaceMention | None:
     return None
 
 
+def _is_locative(doc: Document, place: PlaceMention) -> bool:
+    if place.span.start < 60 and place.span.text.isupper():
+        return True  # dateline
+    return bool(LOCATIVE.search(doc.text[max(0, place.span.start - 40):place.span.start]))
+
+
 def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, PlaceMention | None]:
-    """(city-level place, country-level mention) for the incident."""
+    """(city-level place, country-level mention) for the incident: places said to be where
+    something happened ("in Osh", "в Бишкеке") first, nearest to the act's trigger first."""
     city = country = None
-    for index in cand.sentences:
-        for place in doc.in_sentence(doc.places, index):
-            if place.kind == "city" and city is None:
-                city = place
-            elif place.kind == "country" and country is None:
-                country = place
+    places = [p for i in cand.sentences for p in doc.in_sentence(doc.places, i)]
+    locative = [p for p in places if _is_locative(doc, p)]
+    pool = locative or places
+    anchors = [t.span for t in cand.triggers]
+
+    primary = min(cand.sentences)
+
+    def rank(p: PlaceMention) -> tuple[int, int, int]:
+        index = doc.sentence_at(p.span.start) or primary
+        return (0 if p in locative else 1, index - primary, min(_distance(p.span, a) for a in anchors))
+
+    for place in sorted(pool, key=rank):
+        if place.kind == "city" and city is None:
+            city = place
+        elif place.kind in ("country", "region") and country is None:
+            country = place
+    if city is not None and country is not None and country.country != city.country:
+        # "detained in Kazakhstan ... between Bishkek and Astana": keep the city only if it lies in
+        # the country the act is placed in.
+        if rank(country) < rank(city):
+            city = None
     if city is None:
         city = _capital(doc, cand)
     if city is None:
