@@ -7,6 +7,8 @@ Each trigger is checked against the words just before it: a hypothetical, negate
 
 from __future__ import annotations
 
+import bisect
+import sys
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -59,10 +61,10 @@ def _irrealis(doc: Document, sentence_start: int, start: int, ts: TriggerSet) ->
     return None
 
 
-def _inside_name(doc: Document, start: int, end: int) -> bool:
+def _inside_name(names: list[tuple[int, int]], start: int, end: int) -> bool:
     """Is the trigger part of a name ("Centre for the Prevention of Torture", "Arrest Watch")?"""
-    return any(a.span.start <= start and end <= a.span.end and a.kind in ("organization", "agency")
-               for a in doc.actors)
+    i = bisect.bisect_right(names, (start, sys.maxsize)) - 1
+    return i >= 0 and names[i][0] <= start and end <= names[i][1]
 
 
 def _infinitive(doc: Document, start: int) -> str | None:
@@ -78,19 +80,20 @@ def _infinitive(doc: Document, start: int) -> str | None:
 def find_triggers(doc: Document) -> list[Trigger]:
     ts = trigger_set(doc.lang)
     found: list[Trigger] = []
+    names = sorted((a.span.start, a.span.end) for a in doc.actors if a.kind in ("organization", "agency"))
     for sent in doc.sentences:
-        taken: list[tuple[int, int]] = []
+        taken = bytearray(len(sent.text))  # characters already claimed by a longer pattern
         hits: list[Trigger] = []
         for itype, pattern, private in ts.patterns:
             for m in pattern.finditer(sent.text):
-                s, e = sent.start + m.start(), sent.start + m.end()
-                if any(s < te and ts_ < e for ts_, te in taken):
+                if any(taken[m.start():m.end()]):
                     continue
-                taken.append((s, e))
+                taken[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+                s, e = sent.start + m.start(), sent.start + m.end()
                 kind = "private" if private else "v1"
                 trig = Trigger(type=itype, span=Span(s, e, doc.text[s:e]), sentence=sent.index,
                                rule=f"events.trigger.{itype}.{kind}" + (".v1" if private else ""))
-                if _inside_name(doc, s, e):
+                if _inside_name(names, s, e):
                     trig.suppressed = "inside-name"
                 hits.append(trig)
         hits.sort(key=lambda t: t.span.start)
@@ -100,7 +103,8 @@ def find_triggers(doc: Document) -> list[Trigger]:
                 found.append(trig)
                 continue
             if trig.type != "threat":
-                if any(0 <= trig.span.start - end <= THREAT_WINDOW for end in threat_ends):
+                i = bisect.bisect_right(threat_ends, trig.span.start) - 1
+                if i >= 0 and trig.span.start - threat_ends[i] <= THREAT_WINDOW:
                     trig.suppressed = "inside-threat"
                     found.append(trig)
                     continue

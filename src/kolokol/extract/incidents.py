@@ -307,8 +307,7 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
             for prev in reversed(merged):
                 gap = cand.first_sentence - max(prev.sentences)
                 prev_par = doc.sentences[max(prev.sentences)].paragraph
-                if gap <= MERGE_LOOKBACK and prev_par >= sent.paragraph - 1 and not _perpetrators_conflict(
-                        prev, cand):
+                if gap <= MERGE_LOOKBACK and prev_par >= sent.paragraph - 1:
                     target = (prev, "anaphora")
                 break
         if target is None and cand.targets:
