@@ -72,7 +72,7 @@ def _infinitive(doc: Document, start: int) -> str | None:
     act; "was forced to close" and "had to leave" are acts."""
     if doc.lang == "ru" or not re.search(r"(?<![\w-])to\s+$", doc.text[max(0, start - 4):start]):
         return None
-    if re.search(r"(?:forced|had|was|were|been|is|are|began|started|used)\s+to\s+$", doc.text[max(0, start - 20):start]):
+    if re.search(r"\b(?:forced|had|was|were|been|is|are|began|started|used)\s+to\s+$", doc.text[max(0, start - 20):start]):
         return None
     return "infinitive"
 

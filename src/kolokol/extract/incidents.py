@@ -51,7 +51,8 @@ SPEECH = re.compile(
     r"(?![\w-])",
     re.IGNORECASE,
 )
-SOURCE_BEFORE = re.compile(r"(?:according to|published by|reported by|told|quoted by|cited by|по словам|"
+SOURCE_BEFORE = re.compile(r"(?:according to|published by|reported by|told|quoted by|cited by|by the count of|"
+                           r"figures from|data from|a report by|по словам|"
                            r"по данным|сообщает|сообщил\w*|рассказал\w*)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}$",
                            re.IGNORECASE)
 SUBJECT_PRONOUN = re.compile(r"^\W*(?:he|she|they|his|her|their|it|both|all of them|он|она|они|его|ее|её|их)\b",
@@ -388,6 +389,10 @@ def _choose_date(doc: Document, cand: Candidate) -> tuple[str | None, str | None
         if opening or before:
             primary = (opening or before)[-1]
     if primary is not None:
+        since = re.search(r"(?:since|с|со)\s+$", doc.text[max(0, primary.span.start - 7):primary.span.start])
+        if since and primary.precision == "day" and any(t.kind == "group" and t.count for t in cand.targets):
+            # An aggregate counted "since June 2" covers a window: its date is the month.
+            return primary.iso()[:7], "month", primary.span
         return primary.iso(), primary.precision, primary.span
     if doc.published is None:
         return None, None, None
@@ -459,6 +464,52 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
     return city, country
 
 
+FOREIGN_MISSIONS = {"embassy", "consulate"}
+
+
+def _section_country(doc: Document, index: int) -> PlaceMention | None:
+    """The country of the nearest section heading before sentence `index` ("KAZAKHSTAN" in a
+    round-up)."""
+    for back in range(index - 1, -1, -1):
+        sent = doc.sentences[back]
+        if sent.paragraph_sentences != 1 or len(sent.text) > 60:
+            continue
+        places = doc.in_sentence(doc.places, back)
+        if len(places) == 1 and places[0].kind == "country" and len(places[0].span.text) >= len(
+                sent.text.strip(" :.-—")) - 2:
+            return places[0]
+    return None
+
+
+def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
+                    country_mention: PlaceMention | None, origin_span: Span | None
+                    ) -> tuple[str | None, Span | None]:
+    """Where the act happened: a place said to be its location, the state of the body that acted,
+    the section of a round-up, then any place named with it, the dateline, the report's main country."""
+    def outside_origin(p: PlaceMention | None) -> bool:
+        return p is not None and not (origin_span and origin_span.start <= p.span.start < origin_span.end)
+
+    for place in (city, country_mention):
+        if outside_origin(place) and _is_locative(doc, place):  # type: ignore[arg-type]
+            return place.country, place.span  # type: ignore[union-attr]
+    for actor in cand.perpetrators:
+        if actor.country and actor.canonical not in FOREIGN_MISSIONS and "proxy" not in (actor.profile or ""):
+            # Only the body that acted: before the act's word, or right after it ("detained by ...").
+            if any(actor.span.end <= t.span.start or 0 <= actor.span.start - t.span.end <= 40
+                   for t in cand.triggers):
+                return actor.country, actor.span
+    heading = _section_country(doc, cand.first_sentence)
+    if heading is not None:
+        return heading.country, heading.span
+    for place in (city, country_mention):
+        if outside_origin(place):
+            return place.country, place.span  # type: ignore[union-attr]
+    dateline = _dateline(doc)
+    if dateline is not None:
+        return dateline.country, dateline.span
+    return _dominant_country(doc), None
+
+
 def _party_name(doc: Document, actor: ActorMention) -> str:
     return actor.canonical if actor.kind == "person" and actor.canonical else actor.name
 
@@ -477,15 +528,14 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
     date, precision, date_span = _choose_date(doc, cand)
     spans["date"] = date_span.to_dict() if date_span else None
     city, country_mention = _choose_place(doc, cand)
-    agency_countries = [p.country for p in cand.perpetrators if p.country]
-    country = (city.country if city else None) or (country_mention.country if country_mention else None)
-    if country is None and agency_countries:
-        country = agency_countries[0]
-    if country is None:
-        dateline = _dateline(doc)
-        country = dateline.country if dateline else _dominant_country(doc)
+    origin, origin_span = find_origin_country(doc, cand.sentences, None)
+    country, country_span = _choose_country(doc, cand, city, country_mention, origin_span)
+    if origin == country:
+        origin, origin_span = None, None
+    if city is not None and city.country != country:
+        city = None  # a city named in passing, in another country than the act
     spans["place"] = city.span.to_dict() if city else None
-    spans["country"] = (city or country_mention).span.to_dict() if (city or country_mention) else None
+    spans["country"] = country_span.to_dict() if country_span else None
 
     targets: list[Party] = []
     seen: set[str] = set()
@@ -525,7 +575,6 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
     for lm in legal:
         if lm.text not in legal_basis:
             legal_basis.append(lm.text)
-    origin, origin_span = find_origin_country(doc, cand.sentences, country)
     types = {t.type for t in cand.triggers}
     if any(o.kind == "fine" for o in outcomes):
         types.add("fine")

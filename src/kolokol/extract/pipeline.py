@@ -50,6 +50,11 @@ def actors_step(doc: Document) -> Document:
     from kolokol.extract.actors import find_actors
 
     doc.actors = find_actors(doc.text, doc.lang)
+    # A place name inside a person's or organisation's name is not a place ("Gulnar Tursun").
+    names = [(a.span.start, a.span.end) for a in doc.actors if a.kind in ("person", "organization")]
+    if names:
+        doc.places = [p for p in doc.places
+                      if not any(s <= p.span.start and p.span.end <= e for s, e in names)]
     return doc
 
 
