@@ -665,7 +665,7 @@ def _scan_en_weekday(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> I
     start = m.start()
     if _glued_left(text, start) or _lookback(lex.en_weekday_blockers, text, start) is not None:
         return
-    if _FOLLOWED_BY_DATE.match(text, m.end()):
+    if _FOLLOWED_BY_DATE.match(text, m.end()) or _after_date(text, start):
         return  # "Tuesday, March 7": the explicit date that follows tells the day
     weekday = lex.en_weekday[m["wd"].title()]
     ctx = _lookback(lex.en_month_ctx, text, start)
@@ -676,6 +676,13 @@ def _scan_en_weekday(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> I
 
 
 _FOLLOWED_BY_DATE = re.compile(r",?\s{1,3}(?:the\s{1,3})?\(?\d|,?\s{1,3}[A-Z][a-z]{2,8}\.?\s{1,3}\d")
+# "2 июня, в воскресенье", "on March 7, a Tuesday": the explicit date before it tells the day.
+_PRECEDED_BY_DATE = re.compile(r"(?:\d{1,2}\s+[^\W\d]{3,12}|[^\W\d]{3,9}\.?\s+\d{1,2})(?:\s+\d{4})?,?\s*"
+                               r"(?:в|во|on|a)?\s*$")
+
+
+def _after_date(text: str, start: int) -> bool:
+    return _PRECEDED_BY_DATE.search(text[max(0, start - 30):start]) is not None
 
 
 def _scan_ru_weekday(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterator[_Cand]:
@@ -685,7 +692,7 @@ def _scan_ru_weekday(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> I
     ctx = _lookback(lex.ru_weekday_ctx, text, start)
     if ctx is None:
         return  # "среда" is also "environment": a weekday only after "в", "во", "в ночь на"
-    if _FOLLOWED_BY_DATE.match(text, m.end()):
+    if _FOLLOWED_BY_DATE.match(text, m.end()) or _after_date(text, start):
         return
     weekday = lex.ru_weekday[m["wd"].lower()]
     mode = lex.ru_rel.get(ctx["rel"].lower(), "on") if ctx["rel"] else "on"

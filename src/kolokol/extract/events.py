@@ -93,7 +93,11 @@ def find_triggers(doc: Document) -> list[Trigger]:
                 kind = "private" if private else "v1"
                 trig = Trigger(type=itype, span=Span(s, e, doc.text[s:e]), sentence=sent.index,
                                rule=f"events.trigger.{itype}.{kind}" + (".v1" if private else ""))
-                if _inside_name(names, s, e):
+                if _inside_name(names, s, e) or (
+                        m.group()[:1].isupper() and m.start() > 0 and doc.lang != "ru"
+                        and re.search(r"[A-Z][\w-]*\s+(?:of\s+|for\s+|against\s+|and\s+)?(?:the\s+)?$",
+                                      sent.text[max(0, m.start() - 30):m.start()])):
+                    # "Centre for the Prevention of Torture": a capitalised trigger in a name.
                     trig.suppressed = "inside-name"
                 hits.append(trig)
         hits.sort(key=lambda t: t.span.start)

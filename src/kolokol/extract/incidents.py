@@ -15,6 +15,7 @@ The reading, step by step:
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -76,6 +77,7 @@ class Candidate:
     targets: list[ActorMention] = field(default_factory=list)
     perpetrators: list[ActorMention] = field(default_factory=list)
     dates: list[DateMention] = field(default_factory=list)
+    later_dates: list[DateMention] = field(default_factory=list)  # from sentences merged into it
     anaphoric: bool = False
     trace: list[str] = field(default_factory=list)
 
@@ -86,6 +88,16 @@ class Candidate:
     @property
     def types(self) -> set[str]:
         return {t.type for t in self.triggers}
+
+
+AFFILIATION_BEFORE = re.compile(
+    r"(?:founders?|co-founders?|members?|leaders?|head|director|editor|forming|leading|founding|"
+    r"establish(?:ing|ed)?|founded|joined|works? for|worked for|организатор\w*|основател\w*|член\w*|"
+    r"участни\w*|руководител\w*|создани\w*)\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+PRONOUN_AFTER_SPEECH = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:that\s+)?(?:he|she|they|i|we|он|она|они|я|мы)\b",
+                                  re.IGNORECASE)
 
 
 def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | None = None) -> bool:
@@ -100,6 +112,8 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
         return False
     if actor.kind == "group":
         return True
+    if actor.kind == "organization" and AFFILIATION_BEFORE.search(before):
+        return False  # "a founder of Left Bloc": the organisation is an affiliation, not a victim
     index = doc.sentence_at(actor.span.start)
     if index is None:
         return True
@@ -113,7 +127,10 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
                              and t.span.start > actor.span.end), default=None)
         if first_trigger is None or first_trigger > actor.span.end + speech.start():
             between = after[:speech.start()]
-            if "," not in between or re.fullmatch(r",[^,]*,\s*", between) or len(between) < 3:
+            # "X said he had been beaten": the speaker tells of an act against themself.
+            tells_own = PRONOUN_AFTER_SPEECH.match(after[speech.end():])
+            if not tells_own and ("," not in between or re.fullmatch(r",[^,]*,\s*", between)
+                                  or len(between) < 3):
                 return False
     # Quote attribution: "..., said Rustam Sharipov, a lawyer."
     if re.search(r"(?:said|says|told|added|wrote|заявил\w*|сказал\w*)\s*$", before[-25:]):
@@ -177,13 +194,13 @@ def _key(actor: ActorMention) -> str:
     return fold_name(actor.canonical or actor.name)
 
 
-def _shares_target(a: Candidate, b: Candidate) -> bool:
+def _shares_target(doc: Document, a: Candidate, b: Candidate) -> bool:
     for x in a.targets:
         for y in b.targets:
             if x.kind == "group" and y.kind == "group":
                 if x.count is not None and x.count == y.count:
                     return True
-            elif x.kind == y.kind and same_person(x.canonical or x.name, y.canonical or y.name):
+            elif x.kind == y.kind and same_person(_party_name(doc, x), _party_name(doc, y)):
                 return True
     return False
 
@@ -236,8 +253,7 @@ def _merge_into(a: Candidate, b: Candidate, reason: str) -> None:
     a.targets.extend(t for t in b.targets if (t.span.start, t.span.end) not in seen)
     seen = {(p.span.start, p.span.end) for p in a.perpetrators}
     a.perpetrators.extend(p for p in b.perpetrators if (p.span.start, p.span.end) not in seen)
-    if not a.dates:
-        a.dates = b.dates
+    a.later_dates.extend([*b.dates, *b.later_dates])
     a.trace.append(f"merged sentence {b.first_sentence} ({reason})")
 
 
@@ -293,6 +309,11 @@ def _named(c: Candidate) -> bool:
     return any(t.kind in ("person", "organization") for t in c.targets)
 
 
+def _is_caption(doc: Document, index: int) -> bool:
+    sent = doc.sentences[index]
+    return sent.paragraph_sentences == 1 and len(sent.text) < 160
+
+
 def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candidate]:
     merged: list[Candidate] = []
     for cand in candidates:
@@ -300,30 +321,39 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
         target = None
         # 1. Same sentence and no distinct victims: one act with several types.
         for prev in reversed(merged):
-            if cand.first_sentence in prev.sentences and (not cand.targets or _shares_target(prev, cand)):
+            if cand.first_sentence in prev.sentences and (not cand.targets or _shares_target(doc, prev, cand)):
                 target = (prev, "same sentence")
                 break
         if target is None and (cand.anaphoric or _continues(doc, cand)):
-            # 2. An anaphoric continuation of the nearest earlier incident.
-            for prev in reversed(merged):
+            # 2. An anaphoric continuation of the incident told just before.
+            before = [p for p in merged if max(p.sentences) < cand.first_sentence]
+            if before:
+                prev = max(before, key=lambda p: max(p.sentences))
                 gap = cand.first_sentence - max(prev.sentences)
                 prev_par = doc.sentences[max(prev.sentences)].paragraph
-                if gap <= MERGE_LOOKBACK and prev_par >= sent.paragraph - 1:
+                if gap <= MERGE_LOOKBACK and prev_par >= sent.paragraph - 1 and not _is_caption(
+                        doc, max(prev.sentences)):
                     target = (prev, "anaphora")
-                break
         if target is None and cand.targets:
-            # 3. The same victim with a compatible date: a named person or organisation anywhere in
-            # the report, a counted group in the same or next paragraph.
+            # 3. The same victim told again: a named person or organisation with a shared type
+            # anywhere in the report (or any type right after), a counted group in the same or the
+            # next paragraph; never across explicit, different dates or acting bodies.
             for prev in reversed(merged):
-                if not _shares_target(prev, cand) or not prev.types & cand.types and not (
-                        _named(prev) and _named(cand)):
+                if not _shares_target(doc, prev, cand):
                     continue
-                prev_par = doc.sentences[max(prev.sentences)].paragraph
-                if not (_named(prev) and _named(cand)) and prev_par < sent.paragraph - 1:
+                last = max(prev.sentences)
+                prev_par = doc.sentences[last].paragraph
+                named = _named(prev) and _named(cand)
+                near = cand.first_sentence - last <= 2 and prev_par == sent.paragraph
+                if not prev.types & cand.types and not (named and near):
+                    continue
+                if not named and prev_par < sent.paragraph - 1:
+                    continue
+                if _is_caption(doc, last) != _is_caption(doc, cand.first_sentence) and not near:
                     continue
                 if not _dates_compatible(_date_of(doc, prev, prev.triggers), _date_of(doc, cand, cand.triggers)):
                     continue
-                if _perpetrators_conflict(prev, cand) and prev_par < sent.paragraph - 1:
+                if _perpetrators_conflict(prev, cand) and prev_par != sent.paragraph:
                     continue
                 target = (prev, "same victim")
                 break
@@ -388,6 +418,8 @@ def _choose_date(doc: Document, cand: Candidate) -> tuple[str | None, str | None
         opening = [d for d in before if _opens_sentence(doc, d)]
         if opening or before:
             primary = (opening or before)[-1]
+    if primary is None and cand.later_dates:
+        primary = cand.later_dates[0]
     if primary is not None:
         since = re.search(r"(?:since|с|со)\s+$", doc.text[max(0, primary.span.start - 7):primary.span.start])
         if since and primary.precision == "day" and any(t.kind == "group" and t.count for t in cand.targets):
@@ -510,8 +542,27 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
     return _dominant_country(doc), None
 
 
+def _stem_match(a: str, b: str) -> bool:
+    """Same word up to an inflectional ending (Ризвона / Ризвон, Алину / Алина)."""
+    a, b = a.lower(), b.lower()
+    common = len(os.path.commonprefix([a, b]))
+    return common >= 4 and common >= max(len(a), len(b)) - 2
+
+
 def _party_name(doc: Document, actor: ActorMention) -> str:
-    return actor.canonical if actor.kind == "person" and actor.canonical else actor.name
+    """A person's name as first written in full in the report: a later "Rizvon" or an inflected
+    "Ризвона" stands for the full name told before (or after, in a headline)."""
+    name = actor.canonical if actor.kind == "person" and actor.canonical else actor.name
+    if actor.kind != "person" or len(name.split()) > 1:
+        return name
+    for other in doc.actors:
+        if other.kind != "person":
+            continue
+        full = other.canonical or other.name
+        parts = full.split()
+        if len(parts) > 1 and any(_stem_match(name, part) for part in parts):
+            return full
+    return name
 
 
 def _dominant_country(doc: Document) -> str | None:
