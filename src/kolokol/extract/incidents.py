@@ -61,6 +61,7 @@ SUBJECT_PRONOUN = re.compile(r"^\W*(?:he|she|they|his|her|their|it|both|all of t
 ACT_ANAPHOR = re.compile(r"(?<![\w-])(?:the|this|that|these|his|her|their) (?:incident|detention|arrest|"
                          r"detentions|arrests|case|raid)(?![\w-])|(?<![\w-])(?:этот|это|тот) (?:инцидент|случай|"
                          r"задержани\w*)(?![\w-])", re.IGNORECASE)
+DESTINATION = re.compile(r"(?:\bto|\binto|\btowards|\bfor)\s+(?:the\s+)?$")
 LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside)\s+(?:the\s+)?(?:[A-Z][\w-]*\s+){0,2}|"
                       r"(?<![\w-])(?:в|во|на|из|под|у)\s+)$")
 CAPITAL = re.compile(r"(?<![\w-])(?:the )?(\w+) capital(?![\w-])|(?<![\w-])the capital(?![\w-])",
@@ -114,6 +115,9 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
         return True
     if actor.kind == "organization" and AFFILIATION_BEFORE.search(before):
         return False  # "a founder of Left Bloc": the organisation is an affiliation, not a victim
+    if actor.kind == "organization" and re.search(r"\b(?:in|at|from|to|into|inside|outside|near)\s+the\s+$",
+                                                  before):
+        return False  # "taken from the Sakharovo centre": a place, not a victim
     index = doc.sentence_at(actor.span.start)
     if index is None:
         return True
@@ -418,6 +422,19 @@ def _choose_date(doc: Document, cand: Candidate) -> tuple[str | None, str | None
         opening = [d for d in before if _opens_sentence(doc, d)]
         if opening or before:
             primary = (opening or before)[-1]
+    if primary is None:
+        # The narrative date carries over from the previous paragraph when it opened a sentence there.
+        index = cand.first_sentence
+        par = doc.sentences[index].paragraph
+        start = index
+        while start > 0 and doc.sentences[start - 1].paragraph == par:
+            start -= 1
+        if start > 0:
+            prev_dates = [d for d in _paragraph_before(doc, doc.dates, start - 1) + doc.in_sentence(doc.dates,
+                                                                                                   start - 1)
+                          if _opens_sentence(doc, d) and d.precision == "day"]
+            if prev_dates and not _is_caption(doc, start - 1):
+                primary = prev_dates[-1]
     if primary is None and cand.later_dates:
         primary = cand.later_dates[0]
     if primary is not None:
@@ -462,7 +479,8 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
     """(city-level place, country-level mention) for the incident: places said to be where
     something happened ("in Osh", "в Бишкеке") first, nearest to the act's trigger first."""
     city = country = None
-    places = [p for i in cand.sentences for p in doc.in_sentence(doc.places, i)]
+    places = [p for i in cand.sentences for p in doc.in_sentence(doc.places, i)
+              if not DESTINATION.search(doc.text[max(0, p.span.start - 12):p.span.start])]
     locative = [p for p in places if _is_locative(doc, p)]
     pool = locative or places
     anchors = [t.span for t in cand.triggers]

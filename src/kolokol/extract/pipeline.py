@@ -49,7 +49,17 @@ def places_step(doc: Document) -> Document:
 def actors_step(doc: Document) -> Document:
     from kolokol.extract.actors import find_actors
 
+    from kolokol.extract.relatives import find_relatives
+
     doc.actors = find_actors(doc.text, doc.lang)
+    taken = [(a.span.start, a.span.end) for a in doc.actors]
+    relatives = find_relatives(doc.text, doc.lang, taken)
+    if relatives:
+        inside = [(r.span.start, r.span.end) for r in relatives]
+        # A name wrapped by a relative phrase is the exile, not the victim of this act.
+        doc.actors = [a for a in doc.actors
+                      if not any(s <= a.span.start and a.span.end <= e for s, e in inside)] + relatives
+        doc.actors.sort(key=lambda a: a.span.start)
     # A place name inside a person's or organisation's name is not a place ("Gulnar Tursun").
     names = [(a.span.start, a.span.end) for a in doc.actors if a.kind in ("person", "organization")]
     if names:

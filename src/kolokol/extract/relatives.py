@@ -1,0 +1,45 @@
+"""Relatives as victims: "Amanov's parents", "the mother of Kurganovich", "мать Кургановича",
+"his brother, Navruz" — the people pressured at home because of an exile abroad."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from kolokol.domain import ActorMention, Span
+from kolokol.lexicon import load_lexicon
+
+
+@cache
+def _patterns(lang: str) -> list[re.Pattern[str]]:
+    data = load_lexicon("relatives.yaml")
+    words = "|".join(sorted({re.escape(w) for w in data["ru" if lang == "ru" else "en"]}, key=len, reverse=True))
+    if lang == "ru":
+        # "мать Кургановича", "брата Ризвона": kinship word, then a capitalised name in the genitive.
+        return [re.compile(rf"(?<![\w-])(?:{words})\s+[А-ЯЁ][а-яё]+(?:\s+[А-ЯЁ][а-яё]+)?", re.IGNORECASE)]
+    return [
+        re.compile(rf"(?<![\w-])[A-Z][\w-]+(?:'s|’s)\s+(?:{words})(?![\w-])"),
+        re.compile(rf"(?<![\w-])(?:the\s+)?(?:{words})\s+of\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?"),
+        re.compile(rf"(?<![\w-])(?:his|her|their)\s+(?:{words})(?![\w-])", re.IGNORECASE),
+    ]
+
+
+def find_relatives(text: str, lang: str, taken: list[tuple[int, int]]) -> list[ActorMention]:
+    """Relatives by kinship, skipping spans already claimed by other actors."""
+    out: list[ActorMention] = []
+    for pattern in _patterns(lang):
+        for m in pattern.finditer(text):
+            s, e = m.start(), m.end()
+            if any(a < e and s < b for a, b in taken):
+                # A relative phrase may wrap a name already found ("мать Кургановича"): keep the
+                # longer phrase only when the name lies inside it.
+                if not any(s <= a and b <= e for a, b in taken if a < e and s < b):
+                    continue
+            # "his mother, Gulbahor Alidodova": the name that follows is the relative's own name.
+            appos = re.match(r",\s+([A-ZА-ЯЁ][\w-]+(?:\s+[A-ZА-ЯЁ][\w-]+){1,2})", text[e:e + 60])
+            if appos:
+                continue
+            out.append(ActorMention(span=Span(s, e, text[s:e]), name=text[s:e], kind="person",
+                                    profile="relative", rule="actors.relative.v1"))
+            taken.append((s, e))
+    return out
