@@ -109,8 +109,8 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
     if actor.kind == "person" and actor.profile == "official":
         return False
     before = doc.text[max(0, actor.span.start - 60):actor.span.start]
-    if SOURCE_BEFORE.search(before):
-        return False
+    if SOURCE_BEFORE.search(before) or re.search(r"\bby\s*[\[(]?\s*$", before):
+        return False  # a source, or the agent of a passive act ("detained by five men")
     if actor.kind == "group":
         return True
     if actor.kind == "organization" and AFFILIATION_BEFORE.search(before):
@@ -435,8 +435,11 @@ def _choose_date(doc: Document, cand: Candidate) -> tuple[str | None, str | None
                           if _opens_sentence(doc, d) and d.precision == "day"]
             if prev_dates and not _is_caption(doc, start - 1):
                 primary = prev_dates[-1]
-    if primary is None and cand.later_dates:
-        primary = cand.later_dates[0]
+    if primary is None:
+        own = [d for d in cand.later_dates
+               if any(_same_clause(doc.text, d.span, t.span) for t in cand.triggers)]
+        if own:
+            primary = own[0]
     if primary is not None:
         since = re.search(r"(?:since|с|со)\s+$", doc.text[max(0, primary.span.start - 7):primary.span.start])
         if since and primary.precision == "day" and any(t.kind == "group" and t.count for t in cand.targets):
@@ -487,9 +490,11 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
 
     primary = min(cand.sentences)
 
-    def rank(p: PlaceMention) -> tuple[int, int, int]:
+    def rank(p: PlaceMention) -> tuple[int, int, int, int]:
         index = doc.sentence_at(p.span.start) or primary
-        return (0 if p in locative else 1, index - primary, min(_distance(p.span, a) for a in anchors))
+        own = any(_same_clause(doc.text, p.span, a) for a in anchors)
+        return (0 if p in locative else 1, 0 if own else 1, index - primary,
+                min(_distance(p.span, a) for a in anchors))
 
     for place in sorted(pool, key=rank):
         if place.kind == "city" and city is None:
@@ -539,8 +544,10 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
     def outside_origin(p: PlaceMention | None) -> bool:
         return p is not None and not (origin_span and origin_span.start <= p.span.start < origin_span.end)
 
+    anchors = [t.span for t in cand.triggers]
     for place in (city, country_mention):
-        if outside_origin(place) and _is_locative(doc, place):  # type: ignore[arg-type]
+        if outside_origin(place) and _is_locative(doc, place) and any(  # type: ignore[arg-type]
+                _same_clause(doc.text, place.span, a) for a in anchors):  # type: ignore[union-attr]
             return place.country, place.span  # type: ignore[union-attr]
     for actor in cand.perpetrators:
         if actor.country and actor.canonical not in FOREIGN_MISSIONS and "proxy" not in (actor.profile or ""):
@@ -548,6 +555,9 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
             if any(actor.span.end <= t.span.start or 0 <= actor.span.start - t.span.end <= 40
                    for t in cand.triggers):
                 return actor.country, actor.span
+    for place in (city, country_mention):
+        if outside_origin(place) and _is_locative(doc, place):  # type: ignore[arg-type]
+            return place.country, place.span  # type: ignore[union-attr]
     heading = _section_country(doc, cand.first_sentence)
     if heading is not None:
         return heading.country, heading.span
@@ -590,7 +600,25 @@ def _dominant_country(doc: Document) -> str | None:
     return max(counts, key=lambda c: counts[c]) if counts else None
 
 
+def _agency_antecedent(doc: Document, cand: Candidate) -> list[ActorMention]:
+    """"On March 9, it summoned ...": the body meant by a pronoun subject, from the sentences before."""
+    trig = min(cand.triggers, key=lambda t: t.span.start)
+    sent = doc.sentences[trig.sentence]
+    head = doc.text[sent.start:trig.span.start]
+    if not re.search(r"(?:^|[\s,])(?:it|they|он[оа]?|они)\s+(?:\w+\s+)?$", head, re.IGNORECASE):
+        return []
+    for back in range(trig.sentence - 1, max(-1, trig.sentence - 3), -1):
+        if doc.sentences[back].paragraph != sent.paragraph:
+            break
+        agencies = [a for a in doc.in_sentence(doc.actors, back) if a.kind == "agency"]
+        if agencies:
+            return agencies[:1]
+    return []
+
+
 def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
+    if not cand.perpetrators:
+        cand.perpetrators = _agency_antecedent(doc, cand)
     primary = min(cand.triggers, key=lambda t: t.span.start)
     psent = doc.sentences[primary.sentence]
     spans: dict[str, object] = {"incident": Span(psent.start, psent.end, psent.text).to_dict()}
@@ -645,7 +673,8 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
         if lm.text not in legal_basis:
             legal_basis.append(lm.text)
     types = {t.type for t in cand.triggers}
-    if any(o.kind == "fine" for o in outcomes):
+    own_lo, own_hi = lo, doc.sentences[last].end
+    if any(o.kind == "fine" and own_lo <= o.span.start < own_hi for o in outcomes):
         types.add("fine")
     spans["types"] = {t: [x.span.to_dict() for x in cand.triggers if x.type == t] for t in sorted(types)}
     spans["targets"] = [t.span.to_dict() for t in targets if t.span]

@@ -1,0 +1,214 @@
+"""Place mentions in a report: capitalised names (English or Russian, inflected or not) resolved
+against the gazetteer, with the guards a gazetteer alone lacks: stoplisted common words and first
+names, street and district names ("Kyiv street", "Oktyabrsky district court"), person names
+("Vladimir Putin"), outlets and treaties ("Moscow Times", "Minsk agreements"), and datelines
+("BISHKEK --", "KARAKOL, Kyrgyzstan —").
+"""
+
+from __future__ import annotations
+
+import re
+
+from kolokol.domain import PlaceMention, Span
+from kolokol.resolve.gazetteer import (
+    ALTERNATE,
+    COUNTRY,
+    CURATED,
+    PRIMARY,
+    Gazetteer,
+    Match,
+    Token,
+    get_gazetteer,
+    normalize_token,
+    ru_forms,
+    ru_known,
+    ru_parses,
+    tokenize,
+)
+
+RULE_NAME = "places.name.v1"
+RULE_INFLECTED = "places.ru_inflected.v1"
+RULE_DATELINE = "places.dateline.v1"
+RULE_ACRONYM = "places.acronym.v1"
+RULE_PART = "places.hyphen_part.v1"
+RULE_REGION = "places.region_of_city.v1"
+
+# After an upper-case place at the start of a line: ", Country", "(Agency)", then a dash.
+_DATELINE_AFTER = re.compile(r"[ \t]*(?:,[^\n\-—–(]{1,60}?)?[ \t]*(?:\([^)\n]{0,40}\)[ \t]*)?(?:--?|—|–)")
+# Endings of Russian and Central Asian surnames as written in English.
+_SURNAME_EN = re.compile(
+    r"(?:ov|ova|ev|eva|in|ina|yn|enko|uulu|kyzy|uly|bekov|bekova|yan|ian|idze|shvili|sky|skiy|"
+    r"skaya|vich|ovna|evna)$")
+_REGION_WORDS = frozenset({"region", "oblast", "province"})
+_NAME_TAGS = ("Name", "Surn", "Patr")
+
+
+def _is_caps(token: Token) -> bool:
+    return len(token.surface) > 1 and token.surface.isupper()
+
+
+def _at_line_start(text: str, token: Token) -> bool:
+    """Only blanks between the previous newline and the token (looking back at most 40 chars)."""
+    lo = max(0, token.start - 40)
+    before = text[lo:token.start]
+    nl = before.rfind("\n")
+    return before[nl + 1:].strip() == "" and (nl >= 0 or lo == 0)
+
+
+def _next(tokens: list[Token], j: int, text: str) -> Token | None:
+    """Token j if it follows token j-1 on the same line after a single space or directly."""
+    if j >= len(tokens):
+        return None
+    gap = text[tokens[j - 1].end:tokens[j].start]
+    return tokens[j] if gap in {" ", "\u00a0", ""} else None
+
+
+def _ru_not_a_place(token: Token) -> bool:
+    """pymorphy2 knows this word, and not as a place: a first name, surname or common word."""
+    if not ru_known(token.norm):
+        return False  # unknown words are often foreign place names: keep them
+    parses = ru_parses(token.norm)
+    if not parses:
+        return False
+    if any(t in parses[0][1] for t in _NAME_TAGS):
+        return True
+    return not any("Geox" in tag for _lemma, tag, _score in parses)
+
+
+def _rejected(gaz: Gazetteer, text: str, tokens: list[Token], m: Match, dateline: bool) -> bool:
+    """Why a gazetteer hit is not a place mention here (see the module docstring)."""
+    first, last = tokens[m.first], tokens[m.last]
+    hit = m.hit
+    single = m.first == m.last
+    trusted = hit.source in (CURATED, COUNTRY)
+    surface = text[first.start:last.end]
+    if hit.acronym is not None:
+        return surface not in hit.acronym  # "USA" yes, "Usa" no
+    if _is_caps(first) and not dateline and not (trusted and len(first.surface) >= 4):
+        return True  # "OSH", "ANTI": upper-case words are codes and shouting, not places
+    if single and hit.source in (PRIMARY, ALTERNATE) and gaz.is_stoplisted([first]):
+        return True
+    following = _next(tokens, m.last + 1, text)
+    if following is not None and following.norm in gaz.street_words_en:
+        return True
+    if m.first > 0 and tokens[m.first - 1].cyrillic:  # "улица Мира", "на проспекте Победы"
+        before = tokens[m.first - 1]
+        if any(f in gaz.street_words_ru for f in ru_forms(before.norm)):
+            return True
+    if single and hit.place.kind == "city" and following is not None and (
+            following.norm in gaz.district_words
+            or (following.cyrillic and any(f in gaz.district_words for f in ru_forms(following.norm)))):
+        return True
+    if not single or trusted:
+        return False
+    if first.cyrillic:
+        if _ru_not_a_place(first):
+            return True
+        if following is not None and following.cyrillic and following.surface[:1].isupper():
+            parses = ru_parses(following.norm)
+            if parses and "Surn" in parses[0][1]:
+                return True
+        return False
+    if _SURNAME_EN.search(first.norm):
+        # "Ivanova" is a declined alternate name of Ivanovo, and far more often a surname; after a
+        # capitalised word ("Ivan Kasimov") a surname-like town name is a surname.
+        preceding = tokens[m.first - 1] if m.first > 0 else None
+        if hit.source == ALTERNATE or (preceding is not None and _next(tokens, m.first, text) is first
+                                       and preceding.surface[:1].isupper()):
+            return True
+    # "<Place> <Surname>" in English is a person: "Vladimir Kara-Murza" ... unless it is a place too.
+    return bool(following is not None and following.surface[:1].isupper() and not _is_caps(following)
+                and _SURNAME_EN.search(following.norm) and gaz.match_at(tokens, m.last + 1, text) is None)
+
+
+def _mention(text: str, tokens: list[Token], m: Match, rule: str) -> PlaceMention:
+    start, end = tokens[m.first].start, tokens[m.last].end
+    return m.hit.place.mention(Span(start, end, text[start:end]), rule)
+
+
+def _region_of_city(text: str, tokens: list[Token], m: Match) -> PlaceMention | None:
+    """ "Karaganda region": the region named after a city the gazetteer has no region entry for."""
+    place = m.hit.place
+    nxt = _next(tokens, m.last + 1, text)
+    if place.kind != "city" or m.first != m.last or nxt is None or nxt.norm not in _REGION_WORDS:
+        return None
+    start, end = tokens[m.first].start, nxt.end
+    return PlaceMention(span=Span(start, end, text[start:end]), name=f"{place.name} Region",
+                        country=place.country, kind="region", gazetteer_id=f"{place.gazetteer_id}:region",
+                        latitude=place.latitude, longitude=place.longitude, admin1=place.admin1,
+                        rule=RULE_REGION)
+
+
+def _hyphen_parts(text: str, token: Token) -> list[Token]:
+    """The parts of "Russia-Ukraine" or "Moscow-based" as tokens of their own."""
+    parts = []
+    offset = token.start
+    for piece in re.split(r"([-\u2010\u2011])", token.surface):
+        if piece and piece not in "-\u2010\u2011":
+            parts.append(Token(offset, offset + len(piece), piece, normalize_token(piece), token.cyrillic))
+        offset += len(piece)
+    return parts
+
+
+def find_places(text: str, lang: str = "en") -> list[PlaceMention]:
+    """Every place named in `text`, sorted by position; `text[m.span.start:m.span.end] == m.span.text`.
+
+    Both scripts are handled whatever `lang` says (English reports quote Russian names and the
+    reverse); `lang` is accepted for the pipeline's uniform signature.
+    """
+    if not text:
+        return []
+    gaz = get_gazetteer()
+    tokens = tokenize(text)
+    found: list[PlaceMention] = []
+    i = 0
+    while i < len(tokens):
+        skip = gaz.not_place_phrase_at(tokens, i, text)
+        if skip:
+            i += skip
+            continue
+        token = tokens[i]
+        if not token.surface[:1].isupper():
+            i += 1
+            continue
+        m = gaz.match_at(tokens, i, text)
+        if m is None:
+            if "-" in token.norm:
+                found.extend(_places_in_parts(gaz, text, token))
+            i += 1
+            continue
+        dateline = _is_caps(token) and _at_line_start(text, token) and bool(
+            _DATELINE_AFTER.match(text, tokens[m.last].end))
+        if _rejected(gaz, text, tokens, m, dateline):
+            i += 1
+            continue
+        region = _region_of_city(text, tokens, m)
+        if region is not None:
+            found.append(region)
+            i = m.last + 2
+            continue
+        if dateline:
+            rule = RULE_DATELINE
+        elif m.hit.acronym is not None:
+            rule = RULE_ACRONYM
+        elif m.morph:
+            rule = RULE_INFLECTED
+        else:
+            rule = RULE_NAME
+        found.append(_mention(text, tokens, m, rule))
+        i = m.last + 1
+    found.sort(key=lambda p: p.span.start)
+    return found
+
+
+def _places_in_parts(gaz: Gazetteer, text: str, token: Token) -> list[PlaceMention]:
+    parts = _hyphen_parts(text, token)
+    out = []
+    for k, part in enumerate(parts):
+        if not part.surface[:1].isupper():
+            continue
+        m = gaz.match_at(parts, k, text)
+        if m is None or m.last != k or _rejected(gaz, text, parts, m, False):
+            continue
+        out.append(_mention(text, parts, m, RULE_PART))
+    return out
