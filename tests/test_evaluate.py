@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from kolokol.evaluate import dates_agree, date_exact, names_match, score, _date
+from kolokol.evaluate import _date, date_exact, dates_agree, names_match, score
 
 
 def inc(source, iid, types, date, prec, country, targets=(), perps=(), **kw):

@@ -490,10 +490,8 @@ def _explicit(
     if year is None:
         if pub is None:
             return None
-        if yrel:
-            year = pub.value.year + {"last": -1, "this": 0, "next": 1}[yrel]
-        else:
-            year = _infer_year(pub, month, day or 1)
+        shift = {"last": -1, "this": 0, "next": 1}
+        year = pub.value.year + shift[yrel] if yrel else _infer_year(pub, month, day or 1)
     when = _make_date(year, month, day or 1)
     if when is None:
         return None

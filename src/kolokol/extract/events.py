@@ -8,8 +8,8 @@ Each trigger is checked against the words just before it: a hypothetical, negate
 from __future__ import annotations
 
 import bisect
-import sys
 import re
+import sys
 from dataclasses import dataclass
 from functools import cache
 
@@ -72,9 +72,8 @@ def _infinitive(doc: Document, start: int) -> str | None:
     act; "was forced to close" and "had to leave" are acts."""
     if doc.lang == "ru" or not re.search(r"(?<![\w-])to\s+$", doc.text[max(0, start - 4):start]):
         return None
-    if re.search(r"\b(?:forced|had|was|were|been|is|are|began|started|used)\s+to\s+$", doc.text[max(0, start - 20):start]):
-        return None
-    return "infinitive"
+    acts = r"\b(?:forced|had|was|were|been|is|are|began|started|used)\s+to\s+$"
+    return None if re.search(acts, doc.text[max(0, start - 20):start]) else "infinitive"
 
 
 def find_triggers(doc: Document) -> list[Trigger]:

@@ -15,7 +15,6 @@ The reading, step by step:
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 
@@ -137,9 +136,7 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
                                   or len(between) < 3):
                 return False
     # Quote attribution: "..., said Rustam Sharipov, a lawyer."
-    if re.search(r"(?:said|says|told|added|wrote|заявил\w*|сказал\w*)\s*$", before[-25:]):
-        return False
-    return True
+    return not re.search(r"(?:said|says|told|added|wrote|заявил\w*|сказал\w*)\s*$", before[-25:])
 
 
 def _distance(a: Span, b: Span) -> int:
@@ -501,11 +498,10 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
             city = place
         elif place.kind in ("country", "region") and country is None:
             country = place
-    if city is not None and country is not None and country.country != city.country:
+    if city is not None and country is not None and country.country != city.country and rank(country) < rank(city):
         # "detained in Kazakhstan ... between Bishkek and Astana": keep the city only if it lies in
         # the country the act is placed in.
-        if rank(country) < rank(city):
-            city = None
+        city = None
     if city is None:
         city = _capital(doc, cand)
     if city is None:
@@ -550,11 +546,11 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
                 _same_clause(doc.text, place.span, a) for a in anchors):  # type: ignore[union-attr]
             return place.country, place.span  # type: ignore[union-attr]
     for actor in cand.perpetrators:
-        if actor.country and actor.canonical not in FOREIGN_MISSIONS and "proxy" not in (actor.profile or ""):
-            # Only the body that acted: before the act's word, or right after it ("detained by ...").
-            if any(actor.span.end <= t.span.start or 0 <= actor.span.start - t.span.end <= 40
-                   for t in cand.triggers):
-                return actor.country, actor.span
+        domestic = actor.country and actor.canonical not in FOREIGN_MISSIONS and "proxy" not in (actor.profile or "")
+        # Only the body that acted: before the act's word, or right after it ("detained by ...").
+        if domestic and any(actor.span.end <= t.span.start or 0 <= actor.span.start - t.span.end <= 40
+                            for t in cand.triggers):
+            return actor.country, actor.span  # type: ignore[return-value]
     for place in (city, country_mention):
         if outside_origin(place) and _is_locative(doc, place):  # type: ignore[arg-type]
             return place.country, place.span  # type: ignore[union-attr]
@@ -573,7 +569,7 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
 def _stem_match(a: str, b: str) -> bool:
     """Same word up to an inflectional ending (Ризвона / Ризвон, Алину / Алина)."""
     a, b = a.lower(), b.lower()
-    common = len(os.path.commonprefix([a, b]))
+    common = next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
     return common >= 4 and common >= max(len(a), len(b)) - 2
 
 

@@ -70,4 +70,4 @@ def same_person(a: str, b: str) -> bool:
     fa, fb = ta[0], tb[0]
     if len(ta) == 1 or len(tb) == 1:
         return True
-    return _token_match(fa, fb) or fa[0] == fb[0] and (len(fa) == 1 or len(fb) == 1)
+    return _token_match(fa, fb) or (fa[0] == fb[0] and (len(fa) == 1 or len(fb) == 1))

@@ -48,7 +48,6 @@ def places_step(doc: Document) -> Document:
 @step("actors.rules.v1")
 def actors_step(doc: Document) -> Document:
     from kolokol.extract.actors import find_actors
-
     from kolokol.extract.relatives import find_relatives
 
     doc.actors = find_actors(doc.text, doc.lang)

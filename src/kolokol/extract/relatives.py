@@ -30,11 +30,11 @@ def find_relatives(text: str, lang: str, taken: list[tuple[int, int]]) -> list[A
     for pattern in _patterns(lang):
         for m in pattern.finditer(text):
             s, e = m.start(), m.end()
-            if any(a < e and s < b for a, b in taken):
-                # A relative phrase may wrap a name already found ("мать Кургановича"): keep the
-                # longer phrase only when the name lies inside it.
-                if not any(s <= a and b <= e for a, b in taken if a < e and s < b):
-                    continue
+            overlapping = [(a, b) for a, b in taken if a < e and s < b]
+            # A relative phrase may wrap a name already found ("мать Кургановича"): keep the longer
+            # phrase only when the name lies inside it.
+            if overlapping and not any(s <= a and b <= e for a, b in overlapping):
+                continue
             # "his mother, Gulbahor Alidodova": the name that follows is the relative's own name.
             appos = re.match(r",\s+([A-ZА-ЯЁ][\w-]+(?:\s+[A-ZА-ЯЁ][\w-]+){1,2})", text[e:e + 60])
             if appos:

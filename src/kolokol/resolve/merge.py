@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kolokol.domain import PRECISION_RANK, parse_partial_date, sort_types
-from kolokol.extract.names import fold_name, same_person
+from kolokol.extract.names import same_person
 from kolokol.store import models
 from kolokol.store.db import Database
 
