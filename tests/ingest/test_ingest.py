@@ -240,3 +240,16 @@ def test_unreadable_folder_is_reported(db, tmp_path, monkeypatch):
     assert summary.failed == [(str(locked), "cannot read folder: permission denied")]
     items = list(read_source(str(tmp_path / "in"), SETTINGS))
     assert [type(i).__name__ for i in items] == ["ReportInput", "IngestFailure"]
+
+
+def test_folder_walk_skips_data_files_beside_reports(tmp_path):
+    from kolokol.config import Settings
+    from kolokol.ingest import read_source
+
+    (tmp_path / "a.md").write_text("---\nsource_id: a\n---\nPolice detained a blogger in Osh.\n", encoding="utf-8")
+    (tmp_path / "gold.jsonl").write_text('{"source_id": "a"}\n', encoding="utf-8")
+    (tmp_path / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    items = list(read_source(str(tmp_path), Settings()))
+    assert [getattr(i, "source_id", None) for i in items] == ["a"]
+    # Named explicitly, a data file is still read (and judged) like any other input.
+    assert list(read_source(str(tmp_path / "notes.csv"), Settings()))

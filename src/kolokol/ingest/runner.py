@@ -30,6 +30,10 @@ AfterStore = Callable[[Session, Report], None]
 HTML_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".shtml"})
 FEED_SUFFIXES = frozenset({".xml", ".rss", ".atom", ".rdf"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+# Files that sit beside reports in a folder but are data, not reports (gold annotations, exports,
+# configuration): skipped when walking a folder, read only when named explicitly.
+DATA_SUFFIXES = frozenset({".jsonl", ".json", ".csv", ".tsv", ".yaml", ".yml", ".toml", ".py", ".db",
+                           ".sqlite", ".sqlite3", ".db-wal", ".db-shm", ".log"})
 HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/rdf+xml",
                         "application/xml", "text/xml", "application/feed+json"})
@@ -40,12 +44,14 @@ TEXT_TYPES = frozenset({"text/plain", "text/markdown", "text/x-markdown", ""})
 
 
 def iter_directory(path: Path, errors: list[OSError] | None = None) -> Iterator[Path]:
-    """Every non-hidden file under `path`, recursively, in sorted order (hidden folders skipped).
-    Folders that cannot be listed are appended to `errors` instead of being skipped silently."""
+    """Every non-hidden report file under `path`, recursively, in sorted order (hidden folders and
+    data files such as gold.jsonl skipped). Folders that cannot be listed are appended to `errors`
+    instead of being skipped silently."""
     found: list[Path] = []
     for root, dirs, files in os.walk(path, onerror=errors.append if errors is not None else None):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        found.extend(Path(root) / f for f in files if not f.startswith("."))
+        found.extend(Path(root) / f for f in files
+                     if not f.startswith(".") and Path(f).suffix.lower() not in DATA_SUFFIXES)
     yield from sorted(found, key=lambda p: p.relative_to(path).parts)
 
 
