@@ -1644,7 +1644,18 @@ def _ner_spans(text: str) -> list[tuple[int, int]]:
     doc = Doc(text)
     doc.segment(segmenter)
     doc.tag_ner(ner)
-    return [(s.start, s.stop) for s in doc.spans if s.type == "PER"]
+    spans = []
+    for s in doc.spans:
+        if s.type != "PER":
+            continue
+        # natasha reads across line breaks ("... Ризвона Алидодова\nМеня зовут"): a name never does.
+        stop = s.stop
+        newline = text.find("\n", s.start, stop)
+        if newline != -1:
+            stop = newline
+        if text[s.start:stop].strip():
+            spans.append((s.start, len(text[:stop].rstrip())))
+    return spans
 
 
 def _find_persons_ru(text: str, lx: Lexicon, occupied: _Occupied, skip: _Occupied) -> list[_Person]:

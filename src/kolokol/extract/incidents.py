@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from kolokol.domain import (
     PRECISION_RANK,
@@ -566,6 +567,29 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
     return _dominant_country(doc), None
 
 
+@cache
+def _morph() -> object:
+    from natasha import MorphVocab
+
+    return MorphVocab()
+
+
+def place_as_written(doc: Document, place: PlaceMention) -> str:
+    """The place as the report names it: the English gazetteer name for Latin script, the nominative
+    of the report's own words for Cyrillic ("в Нижнем Новгороде" -> "Нижний Новгород")."""
+    text = place.span.text
+    if place.rule == "incidents.capital.v1" or not re.search("[А-Яа-яЁё]", text):
+        return place.name
+    morph = _morph()
+    words = []
+    for word in re.findall(r"[\w-]+", text):
+        parses = morph.parse(word)  # type: ignore[attr-defined]
+        geo = [p for p in parses if "Geox" in str(p.tag)] or parses
+        lemma = geo[0].normal_form if geo else word.lower()
+        words.append("-".join(part[:1].upper() + part[1:] for part in lemma.split("-")))
+    return " ".join(words) or place.name
+
+
 def _stem_match(a: str, b: str) -> bool:
     """Same word up to an inflectional ending (Ризвона / Ризвон, Алину / Алина)."""
     a, b = a.lower(), b.lower()
@@ -686,7 +710,7 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
         types=sort_types(types),
         date=date,
         date_precision=precision,  # type: ignore[arg-type]
-        place=city.name if city else None,
+        place=place_as_written(doc, city) if city else None,
         place_id=city.gazetteer_id if city else None,
         latitude=city.latitude if city else None,
         longitude=city.longitude if city else None,

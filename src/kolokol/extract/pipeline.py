@@ -41,7 +41,11 @@ def dates_step(doc: Document) -> Document:
 def places_step(doc: Document) -> Document:
     from kolokol.extract.places import find_places
 
-    doc.places = find_places(doc.text, doc.lang)
+    places = find_places(doc.text, doc.lang)
+    # A place name in quotation marks names something else: a metro station, a checkpoint, a cafe.
+    doc.places = [p for p in places
+                  if not (doc.text[p.span.start - 1:p.span.start] in ("«", "“", '"', "„")
+                          and doc.text[p.span.end:p.span.end + 1] in ("»", "”", '"', "“"))]
     return doc
 
 

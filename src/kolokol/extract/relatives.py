@@ -16,7 +16,7 @@ def _patterns(lang: str) -> list[re.Pattern[str]]:
     words = "|".join(sorted({re.escape(w) for w in data["ru" if lang == "ru" else "en"]}, key=len, reverse=True))
     if lang == "ru":
         # "мать Кургановича", "брата Ризвона": kinship word, then a capitalised name in the genitive.
-        return [re.compile(rf"(?<![\w-])(?:{words})\s+[А-ЯЁ][а-яё]+(?:\s+[А-ЯЁ][а-яё]+)?", re.IGNORECASE)]
+        return [re.compile(rf"(?<![\w-])(?i:{words})\s+[А-ЯЁ][а-яё]+(?:\s+[А-ЯЁ][а-яё]+)?")]
     return [
         re.compile(rf"(?<![\w-])[A-Z][\w-]+(?:'s|’s)\s+(?:{words})(?![\w-])"),
         re.compile(rf"(?<![\w-])(?:the\s+)?(?:{words})\s+of\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?"),
