@@ -393,6 +393,22 @@ def _paragraph_before(doc: Document, items: list, index: int) -> list:
     return [x for x in items if lo <= x.span.start < hi]
 
 
+def _main_city(doc: Document, country: str) -> PlaceMention | None:
+    """The city a report is about, for an act it places in no city of its own: the dateline's city,
+    or the one city of that country the report names repeatedly."""
+    dateline = _dateline(doc)
+    if dateline is not None and dateline.country == country:
+        return dateline
+    counts: dict[str, list[PlaceMention]] = {}
+    for place in doc.places:
+        if place.kind == "city" and place.country == country:
+            counts.setdefault(place.gazetteer_id, []).append(place)
+    ranked = sorted(counts.values(), key=len, reverse=True)
+    if ranked and len(ranked[0]) >= 2 and (len(ranked) == 1 or len(ranked[0]) > len(ranked[1])):
+        return ranked[0][0]
+    return None
+
+
 def _dateline(doc: Document) -> PlaceMention | None:
     head = doc.text[:400]
     for place in doc.places:
@@ -651,6 +667,8 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
         origin, origin_span = None, None
     if city is not None and city.country != country:
         city = None  # a city named in passing, in another country than the act
+    if city is None and country is not None:
+        city = _main_city(doc, country)
     spans["place"] = city.span.to_dict() if city else None
     spans["country"] = country_span.to_dict() if country_span else None
 

@@ -75,6 +75,9 @@ def _ru_not_a_place(token: Token) -> bool:
     return not any("Geox" in tag for _lemma, tag, _score in parses)
 
 
+_LOCATIVE_BEFORE = re.compile(r"(?:\bin|\bnear|\boutside|\bat)\s$")
+
+
 def _rejected(gaz: Gazetteer, text: str, tokens: list[Token], m: Match, dateline: bool) -> bool:
     """Why a gazetteer hit is not a place mention here (see the module docstring)."""
     first, last = tokens[m.first], tokens[m.last]
@@ -87,7 +90,9 @@ def _rejected(gaz: Gazetteer, text: str, tokens: list[Token], m: Match, dateline
     if _is_caps(first) and not dateline and not (trusted and len(first.surface) >= 4):
         return True  # "OSH", "ANTI": upper-case words are codes and shouting, not places
     if single and hit.source in (PRIMARY, ALTERNATE) and gaz.is_stoplisted([first]):
-        return True
+        # A stoplisted word is still the place right after a locative preposition, capitalised
+        # mid-sentence: "detained in Oral", "a court in Nice".
+        return not (first.surface[:1].isupper() and _LOCATIVE_BEFORE.search(text[max(0, first.start - 8):first.start]))
     following = _next(tokens, m.last + 1, text)
     if following is not None and following.norm in gaz.street_words_en:
         return True
