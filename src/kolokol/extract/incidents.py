@@ -37,7 +37,8 @@ ANAPHORA_EN = re.compile(
     r"(?<![\w-])(?:he|she|they|him|her|them|his|their|all of them|both of them|the (?:activist|journalist|"
     r"musician|blogger|lawyer|pianist|detainees?|group|band|cent(?:er|re)|organi[sz]ation|outlet|"
     r"foreigners|emigr[eé]s?|exiles?|incident|couple|artist|man|woman|student|dissident|singer|poet|"
-    r"defendant|men|women|activists|journalists))(?![\w-])",
+    r"defendant|men|women|activists|journalists|perpetrators|detainees|participants|protesters|protestors)"
+    r"|those detained|those arrested)(?![\w-])",
     re.IGNORECASE,
 )
 ANAPHORA_RU = re.compile(
@@ -153,8 +154,7 @@ def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> 
     targets = [a for a in actors if _is_target(a, doc, triggers)]
     agencies = [a for a in actors if a.kind == "agency"]
     dates = doc.in_sentence(doc.dates, index)
-    named = [t for t in targets if t.kind in ("person", "organization")]
-    distinct = {fold_name(t.canonical or t.name) for t in named}
+    distinct = {fold_name(t.canonical or t.name) for t in targets}
     if len(triggers) < 2 or len(distinct) < 2:
         return [Candidate(sentences=[index], triggers=list(triggers), targets=targets,
                           perpetrators=agencies, dates=dates)]
@@ -311,9 +311,21 @@ def _named(c: Candidate) -> bool:
     return any(t.kind in ("person", "organization") for t in c.targets)
 
 
+FINITE_VERB = re.compile(r"(?<![\w-])(?:was|were|is|are|has|have|had|been|said|says|told|did|will|would|"
+                         r"был[аио]?|будет|\w+(?:лся|лась|лись))(?![\w-])|(?<![\w-])\w+л[аио]?(?![\w-])",
+                         re.IGNORECASE)
+
+
 def _is_caption(doc: Document, index: int) -> bool:
+    """A photo caption: a short paragraph of its own that tells without a finite verb
+    ("Detention of X on 27 July 2019 in Moscow.")."""
     sent = doc.sentences[index]
-    return sent.paragraph_sentences == 1 and len(sent.text) < 160
+    if sent.paragraph_sentences != 1 or len(sent.text) >= 160:
+        return False
+    verbs = FINITE_VERB.findall(sent.text) if doc.lang == "ru" else re.findall(
+        r"(?<![\w-])(?:was|were|is|are|has|have|had|been|said|says|told|did|will|would)(?![\w-])",
+        sent.text, re.IGNORECASE)
+    return not verbs
 
 
 def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candidate]:
@@ -333,9 +345,15 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
                 prev = max(before, key=lambda p: max(p.sentences))
                 gap = cand.first_sentence - max(prev.sentences)
                 prev_par = doc.sentences[max(prev.sentences)].paragraph
+                own = _date_of(doc, cand, cand.triggers)
+                new_date = own is not None and not _dates_compatible(own, _date_of(doc, prev, prev.triggers))
                 if gap <= MERGE_LOOKBACK and prev_par >= sent.paragraph - 1 and not _is_caption(
-                        doc, max(prev.sentences)):
+                        doc, max(prev.sentences)) and not new_date:
                     target = (prev, "anaphora")
+                elif new_date and not cand.targets:
+                    # The same victim, a new act on another date: "On 21 June he appeared on TV".
+                    cand.targets = list(prev.targets)
+                    cand.trace.append("victim of the previous incident, new date")
         if target is None and cand.targets:
             # 3. The same victim told again: a named person or organisation with a shared type
             # anywhere in the report (or any type right after), a counted group in the same or the
