@@ -207,6 +207,15 @@ def _shares_target(doc: Document, a: Candidate, b: Candidate) -> bool:
     return False
 
 
+STATEMENT_DATE = re.compile(r"(?:said|says|told|announced|reported|stated|confirmed|wrote|explained|claimed|"
+                            r"заявил\w*|сообщил\w*|рассказал\w*|объявил\w*)\s+(?:on\s+|in\s+)?$", re.IGNORECASE)
+
+
+def _statement_date(doc: Document, d: DateMention) -> bool:
+    """The date of a statement about the act ("the ministry said on Friday that ..."), not of the act."""
+    return bool(STATEMENT_DATE.search(doc.text[max(0, d.span.start - 25):d.span.start]))
+
+
 def _same_clause(text: str, a: Span, b: Span) -> bool:
     lo, hi = (a.end, b.start) if a.end <= b.start else (b.end, a.start)
     return not re.search(r"[,;:—–()]", text[lo:hi])
@@ -220,11 +229,11 @@ def _date_of(doc: Document, c: Candidate, triggers: list[Trigger]) -> DateMentio
     anchor = triggers[0].span if triggers else c.dates[0].span
     text = doc.text
 
-    def rank(d: DateMention) -> tuple[int, int, int]:
+    def rank(d: DateMention) -> tuple[int, int, int, int]:
         own = any(_same_clause(text, d.span, t.span) for t in triggers)
         since = bool(re.search(r"(?:since|с|со)\s+$", text[max(0, d.span.start - 7):d.span.start]))
-        return (0 if own else 1, 1 if since and not any(t.kind == "group" for t in c.targets) else 0,
-                _distance(d.span, anchor))
+        return (1 if _statement_date(doc, d) else 0, 0 if own else 1,
+                1 if since and not any(t.kind == "group" for t in c.targets) else 0, _distance(d.span, anchor))
 
     return min(c.dates, key=rank)
 
@@ -364,7 +373,7 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
                 last = max(prev.sentences)
                 prev_par = doc.sentences[last].paragraph
                 named = _named(prev) and _named(cand)
-                near = cand.first_sentence - last <= 2 and prev_par == sent.paragraph
+                near = cand.first_sentence - last <= 2 and prev_par >= sent.paragraph - 1
                 if not prev.types & cand.types and not (named and near):
                     continue
                 if not named and prev_par < sent.paragraph - 1:
@@ -464,9 +473,10 @@ def _choose_date(doc: Document, cand: Candidate) -> tuple[str | None, str | None
         if start > 0:
             prev_dates = [d for d in _paragraph_before(doc, doc.dates, start - 1) + doc.in_sentence(doc.dates,
                                                                                                    start - 1)
-                          if _opens_sentence(doc, d) and d.precision == "day"]
+                          if d.precision == "day" and not _statement_date(doc, d)]
+            opening = [d for d in prev_dates if _opens_sentence(doc, d)]
             if prev_dates and not _is_caption(doc, start - 1):
-                primary = prev_dates[-1]
+                primary = (opening or prev_dates)[-1]
     if primary is None:
         own = [d for d in cand.later_dates
                if any(_same_clause(doc.text, d.span, t.span) for t in cand.triggers)]
