@@ -1431,9 +1431,15 @@ def _score_run(run: list[_Tok], text: str, lx: Lexicon) -> _Person | None:
         return None
     score = sum(s for s, _ in roles)
     nameish = {"first", "first_guess", "initial", "particle", "surname", "patronymic", "official"}
+    start, end = run[0].start, run[-1].end
+    if (score < 2 or not nameish & set(kinds)) and len(run) in (2, 3) and set(kinds) <= {"unknown", "surname_weak"} \
+            and _strong_person_context(text, start, end, lx):
+        # Names from anywhere (Uyghur, Turkmen, Arabic, Persian ...) that the name lexicon does not know,
+        # made sure by an age ("Memet Abdurehim, 38,") or a kinship or profile apposition ("his brother,
+        # Ablikim Abdurehim").
+        score, kinds = 3, [*kinds[:-1], "surname"]
     if score < 2 or not nameish & set(kinds):
         return None  # even a cue could not make it a name: skip the context look-up
-    start, end = run[0].start, run[-1].end
     profile, nationality, is_official = _person_cues(text, start, end, lx)
     if profile or is_official:
         score += 1
@@ -1460,6 +1466,22 @@ def _score_run(run: list[_Tok], text: str, lx: Lexicon) -> _Person | None:
     return _Person(
         start, end, name, canonical, profile, nationality, rule, fold_name(surname), first_key, gender
     )
+
+
+_AGE_AFTER = re.compile(r",\s+(?:aged\s+)?\d{1,2}(?:,|\s+years?\s+old|\))")
+_KIN_BEFORE = re.compile(
+    r"(?:\b(?:his|her|their|the)\s+(?:[\w-]+\s+)?(?:wife|husband|brother|sister|son|daughter|mother|father|"
+    r"lawyer|colleague|friend|cousin|nephew|niece|uncle|aunt)|(?:activist|journalist|blogger|businessman|"
+    r"businesswoman|poet|writer|dissident|imam|lawyer|teacher|student|refugee|exile|reporter|editor))"
+    r",?\s+$",
+    re.IGNORECASE,
+)
+
+
+def _strong_person_context(text: str, start: int, end: int, lx: Lexicon) -> bool:
+    if _AGE_AFTER.match(text, end):
+        return True
+    return bool(_KIN_BEFORE.search(text[max(0, start - 40):start]))
 
 
 def _split_name(words: list[str], kinds: list[str], lx: Lexicon) -> tuple[str | None, str]:
