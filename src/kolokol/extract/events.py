@@ -80,10 +80,11 @@ def _infinitive(doc: Document, start: int) -> str | None:
 
 
 def _lower_same_length(text: str) -> str:
+    """Lower case with "ё" as "е" (patterns are written with "е"), keeping every offset."""
     lower = text.lower()
     if len(lower) != len(text):  # a few characters ("İ") grow when lower-cased: keep offsets
         lower = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return lower
+    return lower.replace("ё", "е")
 
 
 def find_triggers(doc: Document) -> list[Trigger]:

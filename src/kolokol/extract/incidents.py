@@ -98,6 +98,8 @@ AFFILIATION_BEFORE = re.compile(
     r"участни\w*|руководител\w*|создани\w*)\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
+KIN_AFTER = re.compile(r"(?:'s|’s)\s+(?:[\w-]+\s+)?(?:mother|father|parents|brother|sister|wife|husband|son|daughter|"
+                       r"relatives|family|cousin|uncle|aunt)\b", re.IGNORECASE)
 PRONOUN_AFTER_SPEECH = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:that\s+)?(?:he|she|they|i|we|он|она|они|я|мы)\b",
                                   re.IGNORECASE)
 
@@ -114,6 +116,8 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
         return False  # a source, or the agent of a passive act ("detained by five men")
     if actor.kind == "group":
         return True
+    if actor.kind == "person" and KIN_AFTER.match(doc.text, actor.span.end):
+        return False  # "Tursunaliev's father": the relative is the victim here, not the exile
     if actor.kind == "organization" and AFFILIATION_BEFORE.search(before):
         return False  # "a founder of Left Bloc": the organisation is an affiliation, not a victim
     if actor.kind == "organization" and re.search(r"\b(?:in|at|from|to|into|inside|outside|near)\s+the\s+$",
@@ -154,7 +158,10 @@ def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> 
     targets = [a for a in actors if _is_target(a, doc, triggers)]
     agencies = [a for a in actors if a.kind == "agency"]
     dates = doc.in_sentence(doc.dates, index)
-    distinct = {fold_name(t.canonical or t.name) for t in targets}
+    distinct: list[ActorMention] = []
+    for t in targets:
+        if not any(t.kind == d.kind and same_person(_party_name(doc, t), _party_name(doc, d)) for d in distinct):
+            distinct.append(t)
     if len(triggers) < 2 or len(distinct) < 2:
         return [Candidate(sentences=[index], triggers=list(triggers), targets=targets,
                           perpetrators=agencies, dates=dates)]
@@ -174,16 +181,40 @@ def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> 
     return [groups[o] for o in owners]
 
 
+ORG_ANAPHOR = re.compile(
+    r"(?<![\w-])(?:the|its|this|that) (?:outlet|cent(?:er|re)|organi[sz]ation|band|group|channel|site|website|"
+    r"media|newspaper|magazine|publication|association|foundation|movement|collective|venue|club|space|"
+    r"bookshop|school)(?![\w-])|(?<![\w-])(?:издани\w*|центр\w*|организаци\w*|групп\w*|канал\w*|сайт\w*|"
+    r"редакци\w*|объединени\w*|движени\w*)(?![\w-])",
+    re.IGNORECASE,
+)
+
+
 def _recent_target(doc: Document, index: int) -> list[ActorMention]:
-    """The most recent victim-like actor in the previous sentences (the antecedent of an anaphor)."""
+    """The most recent victim-like actor in the previous sentences (the antecedent of an anaphor):
+    an organisation for "the outlet", "the centre"; a person or group for "he", "they"."""
     sent = doc.sentences[index]
+    wants_org = bool(ORG_ANAPHOR.search(sent.text))
+    fallback: list[ActorMention] = []
     for back in range(index - 1, max(-1, index - 1 - MERGE_LOOKBACK), -1):
         if doc.sentences[back].paragraph < sent.paragraph - 1:
             break
         targets = [a for a in doc.in_sentence(doc.actors, back) if _is_target(a, doc)]
-        if targets:
-            return targets[-1:]
-    return []
+        if wants_org:
+            orgs = [a for a in targets if a.kind == "organization"]
+            if orgs:
+                return orgs[-1:]
+            fallback = fallback or targets[-1:]
+            continue
+        people = [a for a in targets if a.kind != "organization"] or targets
+        if people:
+            return people[-1:]
+    if wants_org:
+        # The organisation may have been named earlier in the report.
+        orgs = [a for a in doc.actors if a.kind == "organization" and a.span.start < sent.start and _is_target(a, doc)]
+        if orgs:
+            return orgs[-1:]
+    return fallback
 
 
 def _has_anaphor(doc: Document, index: int) -> bool:
@@ -325,6 +356,21 @@ FINITE_VERB = re.compile(r"(?<![\w-])(?:was|were|is|are|has|have|had|been|said|s
                          re.IGNORECASE)
 
 
+CUSTODY = {"detention", "interrogation", "ill_treatment", "fine", "deportation", "extradition", "rendition",
+           "legal_action", "abduction"}
+
+
+def _custody_sequence(doc: Document, a: Candidate, b: Candidate) -> bool:
+    """One tightly bound sequence: the same person held, then questioned, charged, expelled or handed
+    over within a few days."""
+    if not (a.types & CUSTODY and b.types & CUSTODY):
+        return False
+    da, db = _date_of(doc, a, a.triggers), _date_of(doc, b, b.triggers)
+    if da is None or db is None or da.precision != "day" or db.precision != "day":
+        return False
+    return 0 <= (db.value - da.value).days <= 4
+
+
 def _is_caption(doc: Document, index: int) -> bool:
     """A photo caption: a short paragraph of its own that tells without a finite verb
     ("Detention of X on 27 July 2019 in Moscow.")."""
@@ -374,7 +420,8 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
                 prev_par = doc.sentences[last].paragraph
                 named = _named(prev) and _named(cand)
                 near = cand.first_sentence - last <= 2 and prev_par >= sent.paragraph - 1
-                if not prev.types & cand.types and not (named and near):
+                sequence = named and _custody_sequence(doc, prev, cand)
+                if not prev.types & cand.types and not (named and near) and not sequence:
                     continue
                 if not named and prev_par < sent.paragraph - 1:
                     continue
@@ -574,6 +621,10 @@ def _section_country(doc: Document, index: int) -> PlaceMention | None:
         if len(places) == 1 and places[0].kind == "country" and len(places[0].span.text) >= len(
                 sent.text.strip(" :.-—")) - 2:
             return places[0]
+        # "Россия: штраф отцу активиста", "Kazakhstan — two detained": a headed item of a digest.
+        if places and places[0].kind == "country" and places[0].span.start == sent.start and re.match(
+                r"\s*[:—–-]", doc.text[places[0].span.end:places[0].span.end + 3]):
+            return places[0]
     return None
 
 
@@ -739,6 +790,11 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
         if lm.text not in legal_basis:
             legal_basis.append(lm.text)
     types = {t.type for t in cand.triggers}
+    if "summons" in types and targets and all(t.profile == "relative" for t in targets if t.kind == "person") \
+            and any(t.profile == "relative" for t in targets):
+        # A summons is of a journalist or activist; a relative called in is questioned.
+        types.discard("summons")
+        types.add("interrogation")
     own_lo, own_hi = lo, doc.sentences[last].end
     if any(o.kind == "fine" and own_lo <= o.span.start < own_hi for o in outcomes):
         types.add("fine")

@@ -56,7 +56,10 @@ def actors_step(doc: Document) -> Document:
 
     doc.actors = find_actors(doc.text, doc.lang)
     taken = [(a.span.start, a.span.end) for a in doc.actors]
-    relatives = find_relatives(doc.text, doc.lang, taken)
+    relatives, named_at = find_relatives(doc.text, doc.lang, taken)
+    for actor in doc.actors:
+        if actor.kind == "person" and actor.span.start in named_at:
+            actor.profile = "relative"
     if relatives:
         inside = [(r.span.start, r.span.end) for r in relatives]
         # A name wrapped by a relative phrase is the exile, not the victim of this act.

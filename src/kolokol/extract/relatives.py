@@ -24,9 +24,11 @@ def _patterns(lang: str) -> list[re.Pattern[str]]:
     ]
 
 
-def find_relatives(text: str, lang: str, taken: list[tuple[int, int]]) -> list[ActorMention]:
-    """Relatives by kinship, skipping spans already claimed by other actors."""
+def find_relatives(text: str, lang: str, taken: list[tuple[int, int]]) -> tuple[list[ActorMention], list[int]]:
+    """Relatives by kinship, skipping spans already claimed by other actors; and where a relative is
+    named in apposition ("his sister, Saltanat"), the offset of that name."""
     out: list[ActorMention] = []
+    named_at: list[int] = []
     for pattern in _patterns(lang):
         for m in pattern.finditer(text):
             s, e = m.start(), m.end()
@@ -36,10 +38,11 @@ def find_relatives(text: str, lang: str, taken: list[tuple[int, int]]) -> list[A
             if overlapping and not any(s <= a and b <= e for a, b in overlapping):
                 continue
             # "his mother, Gulbahor Alidodova": the name that follows is the relative's own name.
-            appos = re.match(r",\s+([A-ZА-ЯЁ][\w-]+(?:\s+[A-ZА-ЯЁ][\w-]+){1,2})", text[e:e + 60])
+            appos = re.match(r",\s+([A-ZА-ЯЁ][\w-]+(?:\s+[A-ZА-ЯЁ][\w-]+){0,2})", text[e:e + 60])
             if appos:
+                named_at.append(e + appos.start(1))
                 continue
             out.append(ActorMention(span=Span(s, e, text[s:e]), name=text[s:e], kind="person",
                                     profile="relative", rule="actors.relative.v1"))
             taken.append((s, e))
-    return out
+    return out, named_at
