@@ -31,6 +31,12 @@ db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 reports_app = typer.Typer(help="Look at stored reports.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(reports_app, name="reports")
+actors_app = typer.Typer(help="Persons, organisations and state bodies: aliases, histories, analysts' "
+                         "merge / split / confirm.", no_args_is_help=True)
+incidents_app = typer.Typer(help="Merged incidents: show one; analysts' merge and split (kept by every re-run).",
+                            no_args_is_help=True)
+app.add_typer(actors_app, name="actors")
+app.add_typer(incidents_app, name="incidents")
 
 out = Console(soft_wrap=True, highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -270,6 +276,198 @@ def demo(
     from kolokol.demo import run_demo
 
     run_demo(db_path, settings(), fresh=fresh, console=out)
+
+
+@app.command("export")
+def export_cmd(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="jsonl (report-level incidents, interchange format), "
+                                     "incidents-jsonl (merged incidents), csv (ACLED columns) or geojson.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")] = None,
+    since: Annotated[str | None, typer.Option(help="Incidents on or after this date (YYYY[-MM[-DD]]).")] = None,
+    country: Annotated[str | None, typer.Option(help="Incidents in this country (ISO alpha-2).")] = None,
+    type_: Annotated[str | None, typer.Option("--type", help="Incidents of this type (e.g. detention).")] = None,
+    status: Annotated[str | None, typer.Option(help="Incidents with this review status (e.g. new, accepted).")]
+    = None,
+    hxl: Annotated[bool, typer.Option("--hxl", help="csv: add a row of HXL hashtags under the header.")] = False,
+) -> None:
+    """Export incidents. The filters apply to merged incidents in every format; no format contains
+    report text, and only jsonl carries evidence sentences."""
+    from kolokol.export import ExportFilter, export
+
+    filters = ExportFilter.parse(since=since, country=country, type=type_, status=status)
+    db = open_db()
+    try:
+        if output is None:
+            result = export(db, fmt, sys.stdout, filters=filters, hxl=hxl)
+        else:
+            tmp = output.with_name(output.name + ".part")
+            try:
+                with tmp.open("w", encoding="utf-8", newline="") as f:
+                    result = export(db, fmt, f, filters=filters, hxl=hxl)
+                tmp.replace(output)
+            except OSError as exc:
+                raise KolokolError(f"cannot write {output}: {exc.strerror}", code="export") from exc
+            finally:
+                tmp.unlink(missing_ok=True)
+    finally:
+        db.close()
+    for note in result.notes:
+        err.print(f"note: {note}", markup=False)
+    if output is not None:
+        err.print(f"wrote {result.written} {'line' if fmt.endswith('jsonl') else 'record'}(s) to {output}",
+                  markup=False)
+
+
+@actors_app.command("list")
+def actors_list(
+    kind: Annotated[str | None, typer.Option(help="person, organization or agency.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    limit: Annotated[int, typer.Option(help="At most this many actors.")] = 100,
+    offset: Annotated[int, typer.Option(help="Skip this many actors.")] = 0,
+) -> None:
+    """List actors, most mentioned first, with their aliases."""
+    from kolokol.resolve.actors import actors_table
+
+    db = open_db()
+    try:
+        rows = actors_table(db, kind=kind, limit=limit, offset=offset)
+    finally:
+        db.close()
+    if as_json:
+        for row in rows:
+            sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return
+    table = Table("id", "kind", "name", "mentions", "confirmed", "aliases", box=None)
+    for row in rows:
+        table.add_row(str(row["id"]), row["kind"], row["name"], str(row["mentions"] or 0),
+                      "yes" if row["confirmed"] else "", "; ".join(a["alias"] for a in row["aliases"])[:80])
+    out.print(table)
+    out.print(f"{len(rows)} actor(s)")
+
+
+@actors_app.command("show")
+def actors_show(
+    name: Annotated[str, typer.Argument(help="A name as any report writes it, or an actor id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """An actor's aliases and history: what happened to it (or what it did), oldest first."""
+    from kolokol.resolve.history import show_actor
+
+    db = open_db()
+    try:
+        data = show_actor(db, name)
+    finally:
+        db.close()
+    if as_json:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    actor = data["actor"]
+    out.print(f"[bold]#{actor['id']} {actor['name']}[/bold] ({actor['kind']}"
+              f"{', confirmed' if actor['confirmed'] else ''})", markup=True)
+    out.print("aliases: " + "; ".join(f"{a['alias']} ({a['source']} {a['confidence']:.2f})"
+                                      for a in actor["aliases"]), markup=False)
+    table = Table("date", "place", "types", "role", "incident", "sources", box=None)
+    for e in data["history"]:
+        table.add_row(e["date"] or "?", e["place"] or e["country"] or "", ", ".join(e["types"]), e["role"],
+                      f"#{e['incident_id']}" if e["incident_id"] else "-",
+                      f"{e['independent_sources']}: " + "; ".join(e["sources"]))
+    out.print(table)
+    for other in data["other_matches"]:
+        out.print(f"also matches: #{other['id']} {other['name']} ({other['kind']})", markup=False)
+
+
+@actors_app.command("merge")
+def actors_merge(
+    keep: Annotated[int, typer.Argument(help="Actor id that stays.")],
+    other: Annotated[int, typer.Argument(help="Actor id merged into it.")],
+) -> None:
+    """Analyst: two actors are one. Kept by every later run."""
+    from kolokol.resolve.actors import analyst_merge_actors
+
+    db = open_db()
+    try:
+        actor = analyst_merge_actors(db, keep, other)
+    finally:
+        db.close()
+    out.print(f"actor #{actor['id']} now has {len(actor['aliases'])} alias(es)")
+
+
+@actors_app.command("split")
+def actors_split(
+    actor_id: Annotated[int, typer.Argument(help="Actor id.")],
+    aliases: Annotated[list[str], typer.Argument(help="Aliases that belong to another actor.")],
+) -> None:
+    """Analyst: some names of an actor are someone else; they move to a new actor with their
+    mentions. Kept by every later run."""
+    from kolokol.resolve.actors import analyst_split_actor
+
+    db = open_db()
+    try:
+        kept, new = analyst_split_actor(db, actor_id, aliases)
+    finally:
+        db.close()
+    out.print(f"actor #{kept['id']} keeps {len(kept['aliases'])} alias(es); new actor #{new['id']} has "
+              f"{len(new['aliases'])}")
+
+
+@actors_app.command("confirm")
+def actors_confirm(actor_id: Annotated[int, typer.Argument(help="Actor id.")]) -> None:
+    """Analyst: this actor and its aliases are right. Kept by every later run."""
+    from kolokol.resolve.actors import analyst_confirm_actor
+
+    db = open_db()
+    try:
+        actor = analyst_confirm_actor(db, actor_id)
+    finally:
+        db.close()
+    out.print(f"actor #{actor['id']} confirmed with {len(actor['aliases'])} alias(es)")
+
+
+@incidents_app.command("show")
+def incidents_show(
+    ref: Annotated[str, typer.Argument(help="Incident id or key (merged_id in exports).")],
+) -> None:
+    """A merged incident as JSON: its sources and every value of each field side by side."""
+    from kolokol.export.incidents import describe_incident
+
+    db = open_db()
+    try:
+        data = describe_incident(db, ref)
+    finally:
+        db.close()
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+@incidents_app.command("merge")
+def incidents_merge(
+    first: Annotated[int, typer.Argument(help="Incident id.")],
+    second: Annotated[int, typer.Argument(help="Incident id merged with it.")],
+) -> None:
+    """Analyst: two incidents are one act. Kept by every re-run and re-extraction."""
+    from kolokol.resolve.merge import merge_incidents
+
+    db = open_db()
+    try:
+        incident = merge_incidents(db, first, second)
+    finally:
+        db.close()
+    out.print(f"merged into incident #{incident.id} ({incident.key})")
+
+
+@incidents_app.command("split")
+def incidents_split(
+    incident_id: Annotated[int, typer.Argument(help="Incident id.")],
+    mentions: Annotated[list[int], typer.Argument(help="Mention ids that are another act (see `incidents show`).")],
+) -> None:
+    """Analyst: some reports of an incident tell another act. Kept by every re-run and re-extraction."""
+    from kolokol.resolve.merge import split_incident
+
+    db = open_db()
+    try:
+        moved, kept = split_incident(db, incident_id, mentions)
+    finally:
+        db.close()
+    out.print(f"split into incidents #{moved.id} and #{kept.id}")
 
 
 def main() -> None:

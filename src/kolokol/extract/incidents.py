@@ -242,9 +242,17 @@ STATEMENT_DATE = re.compile(r"(?:said|says|told|announced|reported|stated|confir
                             r"заявил\w*|сообщил\w*|рассказал\w*|объявил\w*)\s+(?:on\s+|in\s+)?$", re.IGNORECASE)
 
 
-def _statement_date(doc: Document, d: DateMention) -> bool:
-    """The date of a statement about the act ("the ministry said on Friday that ..."), not of the act."""
-    return bool(STATEMENT_DATE.search(doc.text[max(0, d.span.start - 25):d.span.start]))
+SPEECH_THAT = re.compile(r"(?<![\w-])(?:said|says|explained|announced|reported|stated|claimed|confirmed|told|"
+                         r"wrote|заявил\w*|сообщил\w*|рассказал\w*|объявил\w*|пояснил\w*)(?![\w-])", re.IGNORECASE)
+
+
+def _statement_date(doc: Document, d: DateMention, act_start: int | None = None) -> bool:
+    """The date of a statement about the act ("the ministry said on Friday that ...", "On March 9, the
+    police explained that ..."), not of the act."""
+    if STATEMENT_DATE.search(doc.text[max(0, d.span.start - 25):d.span.start]):
+        return True
+    return act_start is not None and d.span.end <= act_start and bool(
+        SPEECH_THAT.search(doc.text[d.span.end:act_start]))
 
 
 def _same_clause(text: str, a: Span, b: Span) -> bool:
@@ -263,7 +271,7 @@ def _date_of(doc: Document, c: Candidate, triggers: list[Trigger]) -> DateMentio
     def rank(d: DateMention) -> tuple[int, int, int, int]:
         own = any(_same_clause(text, d.span, t.span) for t in triggers)
         since = bool(re.search(r"(?:since|с|со)\s+$", text[max(0, d.span.start - 7):d.span.start]))
-        return (1 if _statement_date(doc, d) else 0, 0 if own else 1,
+        return (1 if _statement_date(doc, d, anchor.start) else 0, 0 if own else 1,
                 1 if since and not any(t.kind == "group" for t in c.targets) else 0, _distance(d.span, anchor))
 
     return min(c.dates, key=rank)
@@ -313,6 +321,33 @@ def _skip_sentence(doc: Document, index: int, seen_texts: set[str]) -> bool:
     return False
 
 
+FIRST_PERSON_EN = re.compile(r"(?<![\w-])(?:I|me|my|myself)(?![\w-])")
+FIRST_PERSON_RU = re.compile(r"(?<![\w-])(?:я|меня|мне|мной|мною)(?![\w-])", re.IGNORECASE)
+NARRATOR_INTRO = re.compile(
+    r"(?:my name is|меня зовут|our guest (?:today )?is|my guest is|i am|i'm|я\s+[—-])\s+$", re.IGNORECASE)
+
+
+def _narrator(doc: Document) -> ActorMention | None:
+    """Who "I" is in a testimony or interview: the person who introduces themself ("My name is ...",
+    "Меня зовут ...", "Our guest is ..."), else the person the report names most often."""
+    persons = [a for a in doc.actors if a.kind == "person" and a.profile not in ("official", "relative")]
+    for person in persons:
+        if NARRATOR_INTRO.search(doc.text[max(0, person.span.start - 25):person.span.start]):
+            return person
+    counts: dict[str, list[ActorMention]] = {}
+    for person in persons:
+        counts.setdefault(fold_name(_party_name(doc, person)), []).append(person)
+    ranked = sorted(counts.values(), key=len, reverse=True)
+    if ranked and len(ranked[0]) >= 2 and (len(ranked) == 1 or len(ranked[0]) > len(ranked[1])):
+        return ranked[0][0]
+    return None
+
+
+def _speaks_of_self(doc: Document, index: int) -> bool:
+    pattern = FIRST_PERSON_RU if doc.lang == "ru" else FIRST_PERSON_EN
+    return bool(pattern.search(doc.sentences[index].text))
+
+
 def build_candidates(doc: Document) -> list[Candidate]:
     by_sentence: dict[int, list[Trigger]] = {}
     for trig in doc.triggers:
@@ -325,6 +360,11 @@ def build_candidates(doc: Document) -> list[Candidate]:
         if index in skip:
             continue
         for cand in _sentence_candidates(doc, index, by_sentence[index]):
+            if not cand.targets and _speaks_of_self(doc, index):
+                narrator = _narrator(doc)
+                if narrator is not None:
+                    cand.targets = [narrator]
+                    cand.trace.append("victim: the narrator")
             if not cand.targets:
                 if _has_anaphor(doc, index):
                     cand.anaphoric = True
@@ -401,7 +441,8 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
                 gap = cand.first_sentence - max(prev.sentences)
                 prev_par = doc.sentences[max(prev.sentences)].paragraph
                 own = _date_of(doc, cand, cand.triggers)
-                new_date = own is not None and not _dates_compatible(own, _date_of(doc, prev, prev.triggers))
+                new_date = own is not None and not _statement_date(doc, own, cand.triggers[0].span.start) and \
+                    not _dates_compatible(own, _date_of(doc, prev, prev.triggers))
                 if gap <= MERGE_LOOKBACK and prev_par >= sent.paragraph - 1 and not _is_caption(
                         doc, max(prev.sentences)) and not new_date:
                     target = (prev, "anaphora")

@@ -158,7 +158,7 @@ class Actor(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20))  # person, organization, group, agency
     name: Mapped[str] = mapped_column(SensitiveText)
-    name_index: Mapped[str] = mapped_column(String(128), index=True)  # folded key (blind index later)
+    name_index: Mapped[str] = mapped_column(String(128), index=True)  # keyed hash of the folded name
     country: Mapped[str | None] = mapped_column(String(2))
     nationality: Mapped[str | None] = mapped_column(String(2))
     profile: Mapped[str | None] = mapped_column(String(40))
@@ -175,8 +175,9 @@ class ActorAlias(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
     alias: Mapped[str] = mapped_column(SensitiveText)
-    alias_index: Mapped[str] = mapped_column(String(128), index=True)
-    source: Mapped[str] = mapped_column(String(12), default="auto")  # auto | human
+    alias_index: Mapped[str] = mapped_column(String(128), index=True)  # keyed hash of the folded alias
+    surname_index: Mapped[str | None] = mapped_column(String(128), index=True)  # keyed hash of the family name
+    source: Mapped[str] = mapped_column(String(12), default="auto")  # auto | report | lexicon | human
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
 
     actor: Mapped[Actor] = relationship(back_populates="aliases")
@@ -189,6 +190,21 @@ class MentionActor(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(String(12), primary_key=True)  # target | perpetrator
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    alias_index: Mapped[str | None] = mapped_column(String(128))  # the alias the mention used
+
+    __table_args__ = (Index("ix_mention_actors_actor_id", "actor_id"),)
+
+
+class MentionKey(Base):
+    """Blocking keys of a mention for merging: keyed hashes of country + a name key, an alias group or a
+    group count (never a name in clear). Candidates of a new mention are the mentions sharing a key."""
+
+    __tablename__ = "mention_keys"
+
+    mention_id: Mapped[int] = mapped_column(ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+    __table_args__ = (Index("ix_mention_keys_key", "key"),)
 
 
 class User(Base):
