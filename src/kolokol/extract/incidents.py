@@ -98,6 +98,12 @@ AFFILIATION_BEFORE = re.compile(
     r"участни\w*|руководител\w*|создани\w*)\s+(?:of\s+)?(?:the\s+)?(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
+SUSPECT_AFTER = re.compile(
+    r"[\s,—–-]{0,3}(?:\w+\s+){0,6}?(?:suspected|accused) of (?:spying|espionage|plotting|planning|working for|"
+    r"murder|killing|attack|the (?:attack|murder|killing|shooting|abduction))|[\s,]{0,3}(?:who|that) (?:had )?"
+    r"(?:spied|worked for (?:the )?\w+ intelligence)", re.IGNORECASE)
+SUSPECT_BEFORE = re.compile(r"(?:suspects?|suspected (?:spies|agents|killers|attackers)|alleged (?:spies|agents))"
+                            r"[\s,]+$", re.IGNORECASE)
 KIN_AFTER = re.compile(r"(?:'s|’s)\s+(?:[\w-]+\s+)?(?:mother|father|parents|brother|sister|wife|husband|son|daughter|"
                        r"relatives|family|cousin|uncle|aunt)\b", re.IGNORECASE)
 PRONOUN_AFTER_SPEECH = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:that\s+)?(?:he|she|they|i|we|он|она|они|я|мы)\b",
@@ -114,6 +120,8 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
     before = doc.text[max(0, actor.span.start - 60):actor.span.start]
     if SOURCE_BEFORE.search(before) or re.search(r"\bby\s*[\[(]?\s*$", before):
         return False  # a source, or the agent of a passive act ("detained by five men")
+    if SUSPECT_AFTER.match(doc.text, actor.span.end) or SUSPECT_BEFORE.search(before):
+        return False  # the host state arresting the agents of transnational repression
     if actor.kind == "group":
         return True
     if actor.kind == "person" and KIN_AFTER.match(doc.text, actor.span.end):
@@ -792,6 +800,12 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
     spans["place"] = city.span.to_dict() if city else None
     spans["country"] = country_span.to_dict() if country_span else None
 
+    if len(cand.targets) == 1 and cand.targets[0].kind == "group" and cand.targets[0].count == 1:
+        main = _narrator(doc)
+        if main is not None and (cand.targets[0].nationality in (None, main.nationality) or main.nationality is None):
+            # "An exiled Azerbaijani journalist who disappeared ..." and later "Vugar Rustamli".
+            cand.targets = [main]
+            cand.trace.append("the unnamed victim is the report's main person")
     targets: list[Party] = []
     seen: set[str] = set()
     for actor in sorted(cand.targets, key=lambda a: a.span.start):

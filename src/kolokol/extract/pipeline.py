@@ -3,11 +3,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
+from kolokol.domain import Span
 from kolokol.extract.document import Document
 
 Step = Callable[[Document], Document]
+RELATIVES_OF = re.compile(r"(?:(?:the )?(?:relatives|families|parents|family members|wives|mothers) of |"
+                          r"(?:родственник\w*|родител\w*|сем\w{1,3}|близки\w*|жён|матерей) )$", re.IGNORECASE)
 REGISTRY: dict[str, Step] = {}
 
 
@@ -57,6 +61,15 @@ def actors_step(doc: Document) -> Document:
     doc.actors = find_actors(doc.text, doc.lang)
     taken = [(a.span.start, a.span.end) for a in doc.actors]
     relatives, named_at = find_relatives(doc.text, doc.lang, taken)
+    for actor in doc.actors:
+        if actor.kind == "group":
+            kin = RELATIVES_OF.search(doc.text[max(0, actor.span.start - 25):actor.span.start])
+            if kin:
+                # "relatives of five participants", "родственников пятерых участников": the relatives
+                # are the group acted against.
+                start = actor.span.start - (len(kin.group()))
+                actor.span = Span(start, actor.span.end, doc.text[start:actor.span.end])
+                actor.name, actor.count, actor.profile = actor.span.text, None, "relative"
     for actor in doc.actors:
         if actor.kind == "person" and actor.span.start in named_at:
             actor.profile = "relative"

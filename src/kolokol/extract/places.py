@@ -75,6 +75,10 @@ def _ru_not_a_place(token: Token) -> bool:
     return not any("Geox" in tag for _lemma, tag, _score in parses)
 
 
+_CALENDAR_WORDS = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "spring", "summer", "autumn", "winter", "christmas", "easter", "ramadan"})
 _LOCATIVE_BEFORE = re.compile(r"(?:\bin|\bnear|\boutside|\bat)\s$")
 
 
@@ -92,7 +96,8 @@ def _rejected(gaz: Gazetteer, text: str, tokens: list[Token], m: Match, dateline
     if single and hit.source in (PRIMARY, ALTERNATE) and gaz.is_stoplisted([first]):
         # A stoplisted word is still the place right after a locative preposition, capitalised
         # mid-sentence: "detained in Oral", "a court in Nice".
-        return not (first.surface[:1].isupper() and _LOCATIVE_BEFORE.search(text[max(0, first.start - 8):first.start]))
+        return not (first.surface[:1].isupper() and first.norm not in _CALENDAR_WORDS
+                    and _LOCATIVE_BEFORE.search(text[max(0, first.start - 8):first.start]))
     following = _next(tokens, m.last + 1, text)
     if following is not None and following.norm in gaz.street_words_en:
         return True

@@ -226,6 +226,7 @@ def posting_keys(rec: MentionRecord) -> set[str]:
             assert p.person is not None
             out.add(base + "p|" + skeleton(p.person.family))
             out.add(base + "i|" + _letter(p.person))
+            out.add(base + "n|")
         for p in rec.initials:
             assert p.person is not None
             out.add(base + "io|" + _letter(p.person))
@@ -236,6 +237,8 @@ def posting_keys(rec: MentionRecord) -> set[str]:
                 out.add(base + "a|" + group)
         for g in rec.groups:
             out.add(base + "g|" + str(g.count))
+            if g.count == 1:
+                out.add(base + "u|")
     return out
 
 
@@ -250,6 +253,7 @@ def query_keys(rec: MentionRecord, ident: IdentityMap | None = None) -> set[str]
             assert p.person is not None
             out.add(base + "p|" + skeleton(p.person.family))
             out.add(base + "io|" + _letter(p.person))
+            out.add(base + "u|")
         for p in rec.initials:
             assert p.person is not None
             out.add(base + "i|" + _letter(p.person))
@@ -260,6 +264,8 @@ def query_keys(rec: MentionRecord, ident: IdentityMap | None = None) -> set[str]
                 out.add(base + "a|" + group)
         for g in rec.groups:
             out.add(base + "g|" + str(g.count))
+            if g.count == 1:
+                out.add(base + "n|")
         if ident is not None:
             for p in (*rec.persons, *rec.orgs):
                 for alias in ident.aliases_of(p.index):
@@ -321,6 +327,7 @@ class Identity:
     group: bool = False
     weak_only: bool = True  # only groups or initials
     conflict: bool = False  # both name people and none of them agree
+    anonymous: bool = False  # "a citizen of the Russian Federation" on one side, one named person on the other
 
 
 def identity(a: MentionRecord, b: MentionRecord, ident: IdentityMap | None = None) -> Identity:
@@ -354,8 +361,19 @@ def identity(a: MentionRecord, b: MentionRecord, ident: IdentityMap | None = Non
         out.score += group
     if best == 0 and any(_initial_pair(a, b)):
         out.score += 1.2
+    if best == 0 and not out.org:
+        out.anonymous = _anonymous_pair(a, b) or _anonymous_pair(b, a)
     out.conflict = bool(a.persons and b.persons and best == 0 and not out.org)
     return out
+
+
+def _anonymous_pair(a: MentionRecord, b: MentionRecord) -> bool:
+    """One unnamed person on side a (a group of one), one person on side b, nationalities not contradicting."""
+    singles = [g for g in a.groups if g.count == 1]
+    if not singles:
+        return False
+    others = [(p.nationality or None) for p in b.persons] + [g.nationality for g in b.groups if g.count == 1]
+    return any(not s.nationality or not n or s.nationality == n for s in singles for n in others)
 
 
 def _initial_pair(a: MentionRecord, b: MentionRecord) -> Iterable[bool]:
@@ -387,6 +405,8 @@ def edge_score(a: MentionRecord, b: MentionRecord, ident: IdentityMap | None = N
     if when is None:
         return None
     who = identity(a, b, ident)
+    if who.score <= 0 and who.anonymous and a.day is not None and b.day is not None and abs(a.day - b.day) <= 1:
+        who.score = 0.8  # an unnamed person (state media) and a named one, same day or the next
     if who.score <= 0 or who.conflict:
         return None
     total = who.score + (1.0 if shared else 0.3) + when
