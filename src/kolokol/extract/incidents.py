@@ -628,10 +628,14 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
 
     primary = min(cand.sentences)
 
-    def rank(p: PlaceMention) -> tuple[int, int, int, int]:
+    main = _dominant_country(doc)
+
+    def rank(p: PlaceMention) -> tuple[int, int, int, int, int]:
         index = doc.sentence_at(p.span.start) or primary
         own = any(_same_clause(doc.text, p.span, a) for a in anchors)
-        return (0 if p in locative else 1, 0 if own else 1, index - primary,
+        # Of two places of one clause, the one in the country the report is about ("Tuzla" in an
+        # Istanbul story is the district, not the Bosnian town).
+        return (0 if p in locative else 1, 0 if own else 1, 0 if p.country == main else 1, index - primary,
                 min(_distance(p.span, a) for a in anchors))
 
     for place in sorted(pool, key=rank):
@@ -686,9 +690,11 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
         return p is not None and not (origin_span and origin_span.start <= p.span.start < origin_span.end)
 
     anchors = [t.span for t in cand.triggers]
+    dateline = _dateline(doc)
     for place in (city, country_mention):
-        if outside_origin(place) and _is_locative(doc, place) and any(  # type: ignore[arg-type]
-                _same_clause(doc.text, place.span, a) for a in anchors):  # type: ignore[union-attr]
+        # The place of the act's own clause; a dateline counts for the lead sentence it opens.
+        if outside_origin(place) and _is_locative(doc, place) and (any(  # type: ignore[arg-type]
+                _same_clause(doc.text, place.span, a) for a in anchors) or place is dateline):  # type: ignore[union-attr]
             return place.country, place.span  # type: ignore[union-attr]
     for actor in cand.perpetrators:
         domestic = actor.country and actor.canonical not in FOREIGN_MISSIONS and "proxy" not in (actor.profile or "")
@@ -705,6 +711,12 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
     for place in (city, country_mention):
         if outside_origin(place):
             return place.country, place.span  # type: ignore[union-attr]
+    for index in sorted(cand.sentences)[:1]:
+        for legal in doc.in_sentence(doc.legal, index):
+            # An act under a state's code happens in that state ("по ч. 1 ст. 342 УК РБ").
+            code = (legal.code or "").split(" ")[0]
+            if len(code) == 2 and code.isupper():
+                return code, legal.span
     dateline = _dateline(doc)
     if dateline is not None:
         return dateline.country, dateline.span
@@ -724,6 +736,12 @@ def place_as_written(doc: Document, place: PlaceMention) -> str:
     text = place.span.text
     if place.rule == "incidents.capital.v1" or not re.search("[А-Яа-яЁё]", text):
         return place.name
+    if place.rule == "places.ru_adjective.v1":  # "стамбульском" -> "Стамбул"
+        from kolokol.lexicon import load_lexicon
+
+        stems = load_lexicon("place_adjectives.yaml")["ru"]
+        stem = max((s for s in stems if text.lower().startswith(s)), key=len, default=None)
+        return stems[stem] if stem else place.name
     morph = _morph()
     words = []
     for word in re.findall(r"[\w-]+", text):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 
 from kolokol.domain import Span
 from kolokol.extract.document import Document
@@ -41,11 +42,37 @@ def dates_step(doc: Document) -> Document:
     return doc
 
 
+@cache
+def _adjective_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    from kolokol.lexicon import load_lexicon
+
+    stems: dict[str, str] = load_lexicon("place_adjectives.yaml")["ru"]
+    alternatives = "|".join(sorted(stems, key=len, reverse=True))
+    endings = "ий|ый|ой|ая|яя|ое|ее|ие|ые|ого|его|ому|ему|ом|ем|ую|юю|их|ых|им|ым|ими|ыми|ей"
+    return re.compile(rf"(?<![\w-])(?i:({alternatives})(?:{endings}))(?![\w-])"), stems
+
+
+def _adjective_places(text: str) -> list:
+    """"в стамбульском районе", "бишкекский суд": a city named by its Russian adjective."""
+    if not re.search("[а-яё]", text):
+        return []
+    from kolokol.resolve.gazetteer import get_gazetteer
+
+    pattern, stems = _adjective_pattern()
+    out = []
+    for m in pattern.finditer(text):
+        place = get_gazetteer().lookup(stems[m.group(1).lower()], "ru")
+        if place is not None:
+            out.append(place.mention(Span(m.start(), m.end(), m.group()), "places.ru_adjective.v1"))
+    return out
+
+
 @step("places.gazetteer.v1")
 def places_step(doc: Document) -> Document:
     from kolokol.extract.places import find_places
 
-    places = find_places(doc.text, doc.lang)
+    places = find_places(doc.text, doc.lang) + _adjective_places(doc.text)
+    places.sort(key=lambda p: p.span.start)
     # A place name in quotation marks names something else: a metro station, a checkpoint, a cafe.
     doc.places = [p for p in places
                   if not (doc.text[p.span.start - 1:p.span.start] in ("«", "“", '"', "„")

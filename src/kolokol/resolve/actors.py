@@ -434,7 +434,7 @@ class ActorResolver:
         cached = self._cache.get((index, _kind_class(party.kind)))
         if cached is not None and cached[0].id is not None and self.session.get(models.Actor, cached[0].id):
             return cached
-        found = self._exact(index, party.kind) or self._lexicon(party, index) or self._fuzzy(party, index)
+        found = self._exact_written(party, index) or self._lexicon(party, index) or self._fuzzy(party, index)
         if found is None:
             actor = self._create(party, index)
             found = (actor, 1.0, index)
@@ -450,6 +450,12 @@ class ActorResolver:
             return None
         alias, actor = min(rows, key=lambda r: (r[0].source != "human", -r[0].confidence, r[1].id))
         return actor, alias.confidence, index
+
+    def _exact_written(self, party: PartyRef, index: str) -> tuple[models.Actor, float, str] | None:
+        hit = self._exact(index, party.kind)
+        if hit is not None:
+            self._add_alias(hit[0], party, index, "auto", hit[1])
+        return hit
 
     def _lexicon(self, party: PartyRef, index: str) -> tuple[models.Actor, float, str] | None:
         if party.kind == "person":
@@ -505,10 +511,14 @@ class ActorResolver:
         return actor
 
     def _add_alias(self, actor: models.Actor, party: PartyRef, index: str, source: str, confidence: float) -> None:
-        exists = self.session.scalar(select(models.ActorAlias).where(models.ActorAlias.actor_id == actor.id,
-                                                                     models.ActorAlias.alias_index == index))
-        if exists is not None:
+        """One alias row per written form (Gleb Sorokin and Глеб Сорокин share an index but both are
+        shown). Compared in Python: alias texts may be encrypted at rest."""
+        same_index = self.session.scalars(select(models.ActorAlias).where(models.ActorAlias.actor_id == actor.id,
+                                                                          models.ActorAlias.alias_index == index)).all()
+        if any(a.alias == party.name for a in same_index):
             return
+        if same_index:
+            source, confidence = same_index[0].source, same_index[0].confidence
         self.session.add(models.ActorAlias(actor_id=actor.id, alias=party.name, alias_index=index,
                                            surname_index=_surname_index(party.name, party.kind),
                                            source=source, confidence=confidence))

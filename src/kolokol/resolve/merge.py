@@ -34,6 +34,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
+import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -83,6 +84,7 @@ APPROX_DAYS = 183  # a date taken from the publication date: some time in the ha
 MAX_WINDOW = 400  # longest date window (a year plus slack), for range scans
 THRESHOLD_SHARED_TYPE = 2.5
 THRESHOLD_FAMILY_TYPE = 3.5
+NEAR_KM = 40.0  # two places this close are one place for merging (a district and its city)
 KEYS_VERSION = "keys:v1"  # sentinel row in mention_keys: the mention's keys, actors and place are done
 
 
@@ -114,6 +116,7 @@ class MentionRecord:
     country: str | None
     place_id: str | None = None
     place_kind: str | None = None
+    place_at: tuple[float, float] | None = None  # (latitude, longitude)
     persons: tuple[Party, ...] = ()
     initials: tuple[Party, ...] = ()
     orgs: tuple[Party, ...] = ()
@@ -191,7 +194,8 @@ def parties_of(targets: Iterable[Any]) -> tuple[tuple[Party, ...], tuple[Party, 
 def make_record(*, key: str, report: int, types: Iterable[str], date: str | None, precision: str | None,
                 dated_in_text: bool, published: str | None, country: str | None, targets: Iterable[Any],
                 perpetrators: Iterable[Any] = (), place_id: str | None = None, place_kind: str | None = None,
-                mention_id: int | None = None, incident_id: int | None = None) -> MentionRecord:
+                place_at: tuple[float, float] | None = None, mention_id: int | None = None,
+                incident_id: int | None = None) -> MentionRecord:
     tset = frozenset(str(t) for t in types or [])
     approximate = bool(date) and not dated_in_text
     lo, hi, day = date_window(date, precision, approximate=approximate, published=published)
@@ -200,8 +204,8 @@ def make_record(*, key: str, report: int, types: Iterable[str], date: str | None
                           if isinstance(p, dict) and p.get("name")} - {""}))
     return MentionRecord(key=key, report=report, types=tset, families=families_of(tset), lo=lo, hi=hi, day=day,
                          approximate=approximate, country=(country or None), place_id=place_id,
-                         place_kind=place_kind, persons=persons, initials=initials, orgs=orgs, groups=groups,
-                         perpetrators=perps, mention_id=mention_id, incident_id=incident_id)
+                         place_kind=place_kind, place_at=place_at, persons=persons, initials=initials, orgs=orgs,
+                         groups=groups, perpetrators=perps, mention_id=mention_id, incident_id=incident_id)
 
 
 def _perp_key(name: str) -> str:
@@ -284,6 +288,14 @@ def hashed(key: str) -> str:
 
 
 # ---------------------------------------------------------------------------- pairwise evidence
+
+
+def distance_km(a: tuple[float, float] | None, b: tuple[float, float] | None) -> float | None:
+    if a is None or b is None:
+        return None
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def date_score(a: MentionRecord, b: MentionRecord) -> float | None:
@@ -394,6 +406,17 @@ def conflict(a: MentionRecord, b: MentionRecord, ident: IdentityMap | None = Non
     return identity(a, b, ident).conflict
 
 
+def primary_type(types: Iterable[str]) -> str:
+    ordered = sort_types(list(types))
+    return ordered[0] if ordered else "other"
+
+
+def primaries_agree(a: MentionRecord, b: MentionRecord) -> bool:
+    """The most severe types of two mentions are the same or of one family (rendition / detention)."""
+    pa, pb = primary_type(a.types), primary_type(b.types)
+    return pa == pb or any(pa in members and pb in members for members in TYPE_FAMILIES.values())
+
+
 def edge_score(a: MentionRecord, b: MentionRecord, ident: IdentityMap | None = None) -> float | None:
     """The evidence that two mentions tell the same act, or None when it is below the threshold."""
     if a.report == b.report or (a.country or "") != (b.country or ""):
@@ -404,6 +427,8 @@ def edge_score(a: MentionRecord, b: MentionRecord, ident: IdentityMap | None = N
     when = date_score(a, b)
     if when is None:
         return None
+    if when <= 0.2 and not primaries_agree(a, b):
+        return None  # a coarse or borrowed date: the main acts must agree (a closure is not a later warning)
     who = identity(a, b, ident)
     if who.score <= 0 and who.anonymous and a.day is not None and b.day is not None and abs(a.day - b.day) <= 1:
         who.score = 0.8  # an unnamed person (state media) and a named one, same day or the next
@@ -414,9 +439,13 @@ def edge_score(a: MentionRecord, b: MentionRecord, ident: IdentityMap | None = N
         if a.place_id == b.place_id:
             total += 0.5
         elif a.place_kind == b.place_kind == "city":
-            if who.weak_only:
+            km = distance_km(a.place_at, b.place_at)
+            if km is not None and km <= NEAR_KM:
+                total += 0.25  # a district and its city (Kuzminki, Moscow)
+            elif who.weak_only:
                 return None
-            total -= 1.0
+            else:
+                total -= 1.0
     if set(a.perpetrators) & set(b.perpetrators):
         total += 0.3
     threshold = THRESHOLD_SHARED_TYPE if shared else THRESHOLD_FAMILY_TYPE
@@ -643,16 +672,17 @@ class StoredMentions:
                        models.Mention.date, models.Mention.date_precision, models.Mention.evidence_spans,
                        models.Mention.country, models.Mention.place_id, models.Mention.targets,
                        models.Mention.perpetrators, models.Mention.incident_id, models.Report.content_hash,
-                       models.Report.published, models.Place.kind)
+                       models.Report.published, models.Place.kind, models.Place.latitude, models.Place.longitude)
                 .join(models.Report, models.Report.id == models.Mention.report_id)
                 .outerjoin(models.Place, models.Place.id == models.Mention.place_id)
                 .where(models.Mention.id.in_(chunk), models.Mention.current.is_(True))).all()
             for (mid, report_id, ordinal, types, date, precision, spans, country, place_id, targets, perps,
-                 incident_id, content_hash, published, place_kind) in rows:
+                 incident_id, content_hash, published, place_kind, lat, lon) in rows:
                 rec = make_record(key=mention_key(content_hash, ordinal), report=report_id, types=types or [],
                                   date=date, precision=precision, dated_in_text=bool((spans or {}).get("date")),
                                   published=published, country=country, targets=targets or [],
                                   perpetrators=perps or [], place_id=place_id, place_kind=place_kind,
+                                  place_at=(lat, lon) if lat is not None and lon is not None else None,
                                   mention_id=mid, incident_id=incident_id)
                 self.records[rec.key] = rec
                 self.by_id[mid] = rec.key
