@@ -1469,17 +1469,24 @@ def _score_run(run: list[_Tok], text: str, lx: Lexicon) -> _Person | None:
 
 
 _AGE_AFTER = re.compile(r",\s+(?:aged\s+)?\d{1,2}(?:,|\s+years?\s+old|\))")
+_PROFILE_WORDS = (r"activist|journalist|blogger|vlogger|businessman|businesswoman|poet|writer|dissident|imam|"
+                  r"cleric|lawyer|teacher|student|refugee|exile|reporter|editor|singer|musician|artist|"
+                  r"scholar|academic|researcher|engineer|doctor|opposition figure|opponent|critic|defender|"
+                  r"politician|trader|entrepreneur|worker|migrant|asylum seeker|cameraman|photographer")
 _KIN_BEFORE = re.compile(
     r"(?:\b(?:his|her|their|the)\s+(?:[\w-]+\s+)?(?:wife|husband|brother|sister|son|daughter|mother|father|"
-    r"lawyer|colleague|friend|cousin|nephew|niece|uncle|aunt)|(?:activist|journalist|blogger|businessman|"
-    r"businesswoman|poet|writer|dissident|imam|lawyer|teacher|student|refugee|exile|reporter|editor))"
+    r"lawyer|colleague|friend|cousin|nephew|niece|uncle|aunt)|\b(?:" + _PROFILE_WORDS + r")|\b(?:Mr|Ms|Mrs|Dr)\.?)"
     r",?\s+$",
     re.IGNORECASE,
 )
+_APPOSITION_AFTER = re.compile(r",\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:" + _PROFILE_WORDS + r")s?\b",
+                               re.IGNORECASE)
 
 
 def _strong_person_context(text: str, start: int, end: int, lx: Lexicon) -> bool:
-    if _AGE_AFTER.match(text, end):
+    """An age, a kinship or profile word before, or a profile apposition after: "Memet Abdurehim, 38,",
+    "the poet Abduqadir Tohti", "Akbar Tohti, a Uyghur teacher"."""
+    if _AGE_AFTER.match(text, end) or _APPOSITION_AFTER.match(text, end):
         return True
     return bool(_KIN_BEFORE.search(text[max(0, start - 40):start]))
 

@@ -433,6 +433,7 @@ class ActorResolver:
         index = _index(party.name, party.kind, party.country)
         cached = self._cache.get((index, _kind_class(party.kind)))
         if cached is not None and cached[0].id is not None and self.session.get(models.Actor, cached[0].id):
+            self._add_alias(cached[0], party, index, "auto", cached[1])
             return cached
         found = self._exact_written(party, index) or self._lexicon(party, index) or self._fuzzy(party, index)
         if found is None:
