@@ -20,7 +20,8 @@ def _patterns(lang: str) -> list[re.Pattern[str]]:
     return [
         re.compile(rf"(?<![\w-])[A-Z][\w-]+(?:'s|’s)\s+(?:{words})(?![\w-])"),
         re.compile(rf"(?<![\w-])(?:the\s+)?(?:{words})\s+of\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?"),
-        re.compile(rf"(?<![\w-])(?:his|her|their)\s+(?:{words})(?![\w-])", re.IGNORECASE),
+        re.compile(rf"(?<![\w-])(?:his|her|their|my)\s+(?:(?:younger|older|elder|little|big|late|eldest|youngest)\s+)?"
+                   rf"(?:{words})(?![\w-])", re.IGNORECASE),
     ]
 
 

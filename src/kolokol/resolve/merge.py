@@ -220,8 +220,14 @@ def _letter(p: PersonName) -> str:
     return phonetic(p.family)[:1]
 
 
+def _days(rec: MentionRecord, slack: int) -> range:
+    assert rec.day is not None
+    return range(rec.day - slack, rec.day + slack + 1)
+
+
 def posting_keys(rec: MentionRecord) -> set[str]:
-    """Keys a mention is filed under."""
+    """Keys a mention is filed under: country | type family | victim key. Weak victim keys (an
+    initial, an unnamed person) carry the day too, since they only count for day-precise dates."""
     out: set[str] = set()
     c = rec.country or "-"
     for fam in sorted(rec.families):
@@ -229,11 +235,13 @@ def posting_keys(rec: MentionRecord) -> set[str]:
         for p in rec.persons:
             assert p.person is not None
             out.add(base + "p|" + skeleton(p.person.family))
-            out.add(base + "i|" + _letter(p.person))
-            out.add(base + "n|")
-        for p in rec.initials:
-            assert p.person is not None
-            out.add(base + "io|" + _letter(p.person))
+            if rec.day is not None:
+                out.add(f"{base}i|{_letter(p.person)}|{rec.day}")
+                out.add(f"{base}n|{rec.day}")
+        if rec.day is not None:
+            for p in rec.initials:
+                assert p.person is not None
+                out.add(f"{base}io|{_letter(p.person)}|{rec.day}")
         for o in rec.orgs:
             out.update(base + "o|" + skeleton(t) for t in org_tokens(o.name))
             group = lexicon_group(o.name)
@@ -241,14 +249,15 @@ def posting_keys(rec: MentionRecord) -> set[str]:
                 out.add(base + "a|" + group)
         for g in rec.groups:
             out.add(base + "g|" + str(g.count))
-            if g.count == 1:
-                out.add(base + "u|")
+            if g.count == 1 and rec.day is not None:
+                out.add(f"{base}u|{rec.day}")
     return out
 
 
 def query_keys(rec: MentionRecord, ident: IdentityMap | None = None) -> set[str]:
-    """Keys a mention looks its candidates up under: its own (initials looked up against full names
-    and back), plus the keys of the other names analysts or reports gave its actors."""
+    """Keys a mention looks its candidates up under: its own, the weak keys of the other side (a
+    full name looks for initials and unnamed persons of nearby days, and back), plus the keys of
+    the other names analysts or reports gave its actors."""
     out: set[str] = set()
     c = rec.country or "-"
     for fam in sorted(rec.families):
@@ -256,11 +265,14 @@ def query_keys(rec: MentionRecord, ident: IdentityMap | None = None) -> set[str]
         for p in rec.persons:
             assert p.person is not None
             out.add(base + "p|" + skeleton(p.person.family))
-            out.add(base + "io|" + _letter(p.person))
-            out.add(base + "u|")
-        for p in rec.initials:
-            assert p.person is not None
-            out.add(base + "i|" + _letter(p.person))
+            if rec.day is not None:
+                out.update(f"{base}io|{_letter(p.person)}|{d}" for d in _days(rec, SLACK_DAYS))
+                out.update(f"{base}u|{d}" for d in _days(rec, 1))
+        if rec.day is not None:
+            for p in rec.initials:
+                assert p.person is not None
+                out.update(f"{base}i|{_letter(p.person)}|{d}" for d in _days(rec, SLACK_DAYS))
+                out.update(f"{base}io|{_letter(p.person)}|{d}" for d in _days(rec, SLACK_DAYS))
         for o in rec.orgs:
             out.update(base + "o|" + skeleton(t) for t in org_tokens(o.name))
             group = lexicon_group(o.name)
@@ -268,8 +280,8 @@ def query_keys(rec: MentionRecord, ident: IdentityMap | None = None) -> set[str]
                 out.add(base + "a|" + group)
         for g in rec.groups:
             out.add(base + "g|" + str(g.count))
-            if g.count == 1:
-                out.add(base + "n|")
+            if g.count == 1 and rec.day is not None:
+                out.update(f"{base}n|{d}" for d in _days(rec, 1))
         if ident is not None:
             for p in (*rec.persons, *rec.orgs):
                 for alias in ident.aliases_of(p.index):
@@ -340,6 +352,7 @@ class Identity:
     weak_only: bool = True  # only groups or initials
     conflict: bool = False  # both name people and none of them agree
     anonymous: bool = False  # "a citizen of the Russian Federation" on one side, one named person on the other
+    initial: bool = False  # "Л." on one side, a name starting so (or the same initial) on the other
 
 
 def identity(a: MentionRecord, b: MentionRecord, ident: IdentityMap | None = None) -> Identity:
@@ -371,8 +384,7 @@ def identity(a: MentionRecord, b: MentionRecord, ident: IdentityMap | None = Non
     if group:
         out.group = True
         out.score += group
-    if best == 0 and any(_initial_pair(a, b)):
-        out.score += 1.2
+    out.initial = best == 0 and any(_initial_pair(a, b))
     if best == 0 and not out.org:
         out.anonymous = _anonymous_pair(a, b) or _anonymous_pair(b, a)
     out.conflict = bool(a.persons and b.persons and best == 0 and not out.org)
@@ -430,7 +442,10 @@ def edge_score(a: MentionRecord, b: MentionRecord, ident: IdentityMap | None = N
     if when <= 0.2 and not primaries_agree(a, b):
         return None  # a coarse or borrowed date: the main acts must agree (a closure is not a later warning)
     who = identity(a, b, ident)
-    if who.score <= 0 and who.anonymous and a.day is not None and b.day is not None and abs(a.day - b.day) <= 1:
+    gap = abs(a.day - b.day) if a.day is not None and b.day is not None else None
+    if who.initial and gap is not None and gap <= SLACK_DAYS:
+        who.score += 1.2  # "Л." (state media) and Lozhkin, a few days apart at most
+    if who.score <= 0 and who.anonymous and gap is not None and gap <= 1:
         who.score = 0.8  # an unnamed person (state media) and a named one, same day or the next
     if who.score <= 0 or who.conflict:
         return None
