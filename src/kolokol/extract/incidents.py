@@ -838,7 +838,15 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
                              span=actor.span))
     perpetrators: list[Party] = []
     seen = set()
-    for actor in sorted(cand.perpetrators, key=lambda a: a.span.start):
+    # The bodies named in the incident's sentences first, then those the rest of its paragraph names
+    # as acting (not foreign missions or proxies, which must be named with the act itself).
+    par = doc.sentences[cand.first_sentence].paragraph
+    context = [a for a in doc.actors if a.kind == "agency" and a.canonical not in FOREIGN_MISSIONS
+               and "proxy" not in (a.profile or "")
+               and (i := doc.sentence_at(a.span.start)) is not None and doc.sentences[i].paragraph == par
+               and i not in cand.sentences]
+    ordered = sorted(cand.perpetrators, key=lambda a: a.span.start) + sorted(context, key=lambda a: a.span.start)
+    for actor in ordered:
         key = fold_name(actor.name)
         if key in seen:
             continue
