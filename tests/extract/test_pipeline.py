@@ -12,7 +12,7 @@ from kolokol.evaluate import load_jsonl, score
 from kolokol.extract.engines import RulesEngine
 from kolokol.extract.pipeline import DEFAULT_STEPS, REGISTRY
 
-GOLD = Path(__file__).resolve().parent.parent / "data" / "gold"
+DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 @pytest.fixture(scope="module")
@@ -115,21 +115,32 @@ def test_hostile_input_does_not_crash_or_invent(engine, text):
     assert all(m.targets for m in out)
 
 
-def test_quality_gate_on_the_project_gold_set(engine):
+# Pinned floors a little below the scores at the time of pinning (gold 0.76, gold2 0.57, gold3 0.56):
+# a change that loses quality on reports the project wrote fails here. Raise them as quality grows.
+FLOORS = {
+    "gold": {"f1": 0.72, "slots": {"date": 0.85, "targets": 0.80, "perpetrators": 0.80, "legal_basis": 0.85}},
+    "gold2": {"f1": 0.53, "slots": {"date": 0.85, "targets": 0.80}},
+    "gold3": {"f1": 0.52, "slots": {"targets": 0.80}},
+}
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_quality_gate_on_the_project_gold_sets(engine, name):
     """Pinned floors: extraction quality on reports written by the project must not drop."""
     from kolokol.config import Settings
     from kolokol.ingest import read_source
 
-    gold = load_jsonl(GOLD / "gold.jsonl")
+    folder = DATA / name
+    gold = load_jsonl(folder / "gold.jsonl")
     preds = []
-    for path in sorted(GOLD.glob("g*.md")):
+    for path in sorted(folder.glob("*.md")):
+        if path.name.lower().startswith("readme"):
+            continue
         for item in read_source(str(path), Settings()):
             preds.extend(m.to_interchange() for m in engine.extract(item))
     result = score(gold, preds)
     print(json.dumps({k: result[k] for k in ("f1", "precision", "recall", "slots")}))
-    assert result["f1"] >= FLOORS["f1"], result["f1"]
-    for slot, floor in FLOORS["slots"].items():
+    floors = FLOORS[name]
+    assert result["f1"] >= floors["f1"], result["f1"]
+    for slot, floor in floors["slots"].items():
         assert result["slots"].get(slot, 0) >= floor, (slot, result["slots"])
-
-
-FLOORS = {"f1": 0.40, "slots": {}}
