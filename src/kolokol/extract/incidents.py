@@ -814,6 +814,17 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
     if city is not None and city.country != country:
         city = None  # a city named in passing, in another country than the act
     if city is None and country is not None:
+        # Another city of the act's own sentences in that country ("a district court of Moscow").
+        anchors = [t.span for t in cand.triggers]
+        same = [p for i in cand.sentences for p in doc.in_sentence(doc.places, i)
+                if p.kind == "city" and p.country == country]
+        if same:
+            city = min(same, key=lambda p: min(_distance(p.span, a) for a in anchors))
+    national = {t.type for t in cand.triggers} <= {"legal_action", "censorship"} or any(
+        t.kind == "group" and t.count and t.count > 1 for t in cand.targets)
+    if city is None and country is not None and not national:
+        # Acts by national bodies (charges, bans, designations) and counted aggregates happen in no one
+        # city: only a single act takes the report's main city.
         city = _main_city(doc, country)
     spans["place"] = city.span.to_dict() if city else None
     spans["country"] = country_span.to_dict() if country_span else None
