@@ -62,6 +62,14 @@ SUBJECT_PRONOUN = re.compile(r"^\W*(?:he|she|they|his|her|their|it|both|all of t
 ACT_ANAPHOR = re.compile(r"(?<![\w-])(?:the|this|that|these|his|her|their) (?:incident|detention|arrest|"
                          r"detentions|arrests|case|raid)(?![\w-])|(?<![\w-])(?:этот|это|тот) (?:инцидент|случай|"
                          r"задержани\w*)(?![\w-])", re.IGNORECASE)
+# A place that is someone's nationality or home, not the scene of the act: "a citizen of the Russian
+# Federation", "who lives in Tbilisi", "гражданин России", "живёт в Ереване", "fled to Istanbul".
+NOT_THE_SCENE = re.compile(
+    r"(?:\bcitizens?\s+of|\bnationals?\s+of|\bnative\s+of|\blives?\s+in|\bliving\s+in|\bbased\s+in|"
+    r"\bresident\s+of|\bmoved\s+to|\bfled\s+to|\brelocated\s+to|\bsettled\s+in|\bhas\s+lived\s+in|"
+    r"гражданин\w*|граждан\w*|уроженец|уроженк\w*|жив[ёе]т\s+в|живущ\w*\s+в|проживает\s+в|проживающ\w*\s+в|"
+    r"переехал\w*\s+в|эмигрировал\w*\s+в|уехал\w*\s+в|бежал\w*\s+в)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE)
 DESTINATION = re.compile(r"(?:\bto|\binto|\btowards|\bfor)\s+(?:the\s+)?$")
 LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside)\s+(?:the\s+)?(?:[A-Z][\w-]*\s+){0,2}|"
                       r"(?<![\w-])(?:в|во|на|из|под|у)\s+)$")
@@ -620,8 +628,10 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
     """(city-level place, country-level mention) for the incident: places said to be where
     something happened ("in Osh", "в Бишкеке") first, nearest to the act's trigger first."""
     city = country = None
-    places = [p for i in cand.sentences for p in doc.in_sentence(doc.places, i)
-              if not DESTINATION.search(doc.text[max(0, p.span.start - 12):p.span.start])]
+    named = [p for i in cand.sentences for p in doc.in_sentence(doc.places, i)
+             if not DESTINATION.search(doc.text[max(0, p.span.start - 12):p.span.start])]
+    # A home or nationality is the scene only when nothing else is named.
+    places = [p for p in named if not NOT_THE_SCENE.search(doc.text[max(0, p.span.start - 40):p.span.start])] or named
     locative = [p for p in places if _is_locative(doc, p)]
     pool = locative or places
     anchors = [t.span for t in cand.triggers]
