@@ -72,7 +72,7 @@ NOT_THE_SCENE = re.compile(
     re.IGNORECASE)
 DESTINATION = re.compile(r"(?:\bto|\binto|\btowards|\bfor)\s+(?:the\s+)?$")
 LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside)\s+(?:the\s+)?(?:[A-Z][\w-]*\s+){0,2}|"
-                      r"(?<![\w-])(?:в|во|на|из|под|у)\s+)$")
+                      r"(?<![\w-])(?:в|во|на|под|у)\s+)$")
 CAPITAL = re.compile(r"(?<![\w-])(?:the )?(\w+) capital(?![\w-])|(?<![\w-])the capital(?![\w-])",
                      re.IGNORECASE)
 

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from kolokol.domain import Span
+from kolokol.domain import ActorMention, Span
 from kolokol.extract.document import Document
 
 Step = Callable[[Document], Document]
@@ -97,9 +97,16 @@ def actors_step(doc: Document) -> Document:
                 start = actor.span.start - (len(kin.group()))
                 actor.span = Span(start, actor.span.end, doc.text[start:actor.span.end])
                 actor.name, actor.count, actor.profile = actor.span.text, None, "relative"
-    for actor in doc.actors:
-        if actor.kind == "person" and actor.span.start in named_at:
+    for start, end in named_at:
+        known = [a for a in doc.actors if a.kind == "person" and a.span.start == start]
+        for actor in known:
             actor.profile = "relative"
+        if not known and not any(a.span.start < end and start < a.span.end for a in doc.actors):
+            # A relative's name the person recogniser did not know ("Nawaf al-Suhaimi").
+            name = doc.text[start:end]
+            doc.actors.append(ActorMention(span=Span(start, end, name), name=name, kind="person",
+                                           profile="relative", canonical=name, rule="actors.relative_name.v1"))
+    doc.actors.sort(key=lambda a: a.span.start)
     if relatives:
         inside = [(r.span.start, r.span.end) for r in relatives]
         # A name wrapped by a relative phrase is the exile, not the victim of this act.

@@ -25,11 +25,17 @@ def _patterns(lang: str) -> list[re.Pattern[str]]:
     ]
 
 
-def find_relatives(text: str, lang: str, taken: list[tuple[int, int]]) -> tuple[list[ActorMention], list[int]]:
+_APPOSITIVE_NAME = re.compile(
+    r",\s+((?:[A-ZА-ЯЁ][\w’'-]+)(?:\s+(?:(?:al|el|bin|ibn|abu|de|van|von|der|uulu|kyzy|уулу|кызы)[-\s])?"
+    r"[A-ZА-ЯЁ][\w’'-]+){0,2})")
+
+
+def find_relatives(text: str, lang: str, taken: list[tuple[int, int]]
+                   ) -> tuple[list[ActorMention], list[tuple[int, int]]]:
     """Relatives by kinship, skipping spans already claimed by other actors; and where a relative is
-    named in apposition ("his sister, Saltanat"), the offset of that name."""
+    named in apposition ("his sister, Saltanat", "his brother, Nawaf al-Suhaimi"), that name's span."""
     out: list[ActorMention] = []
-    named_at: list[int] = []
+    named_at: list[tuple[int, int]] = []
     for pattern in _patterns(lang):
         for m in pattern.finditer(text):
             s, e = m.start(), m.end()
@@ -39,9 +45,9 @@ def find_relatives(text: str, lang: str, taken: list[tuple[int, int]]) -> tuple[
             if overlapping and not any(s <= a and b <= e for a, b in overlapping):
                 continue
             # "his mother, Gulbahor Alidodova": the name that follows is the relative's own name.
-            appos = re.match(r",\s+([A-ZА-ЯЁ][\w-]+(?:\s+[A-ZА-ЯЁ][\w-]+){0,2})", text[e:e + 60])
+            appos = _APPOSITIVE_NAME.match(text[e:e + 60])
             if appos:
-                named_at.append(e + appos.start(1))
+                named_at.append((e + appos.start(1), e + appos.end(1)))
                 continue
             out.append(ActorMention(span=Span(s, e, text[s:e]), name=text[s:e], kind="person",
                                     profile="relative", rule="actors.relative.v1"))
