@@ -398,8 +398,12 @@ def _continues(doc: Document, cand: Candidate) -> bool:
     """Does the candidate's sentence carry on telling the previous act ("They were taken to a
     police station", "The detention was condemned ...", "a court fined him")?"""
     text = doc.sentences[cand.first_sentence].text
-    if SUBJECT_PRONOUN.search(text) or ACT_ANAPHOR.search(text):
+    if SUBJECT_PRONOUN.search(text):
         return True
+    if ACT_ANAPHOR.search(text):
+        # "Since his arrest, officers visited his mother": a new act against someone else refers
+        # back to the arrest without continuing it.
+        return not any(t.kind in ("person", "organization") for t in cand.targets)
     return any(OBJECT_PRONOUN.match(doc.text[t.span.end:t.span.end + 8]) for t in cand.triggers)
 
 
@@ -414,6 +418,18 @@ FINITE_VERB = re.compile(r"(?<![\w-])(?:was|were|is|are|has|have|had|been|said|s
 
 CUSTODY = {"detention", "interrogation", "ill_treatment", "fine", "deportation", "extradition", "rendition",
            "legal_action", "abduction"}
+
+
+def _scene_countries(doc: Document, c: Candidate) -> set[str]:
+    index = min(c.sentences)
+    return {p.country for p in doc.in_sentence(doc.places, index)
+            if _is_locative(doc, p) and any(_same_clause(doc.text, p.span, t.span) for t in c.triggers)}
+
+
+def _scenes_conflict(doc: Document, a: Candidate, b: Candidate) -> bool:
+    """Both acts are placed, in different countries."""
+    sa, sb = _scene_countries(doc, a), _scene_countries(doc, b)
+    return bool(sa and sb and not sa & sb)
 
 
 def _custody_sequence(doc: Document, a: Candidate, b: Candidate) -> bool:
@@ -488,6 +504,8 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
                     continue
                 if _perpetrators_conflict(prev, cand) and prev_par != sent.paragraph:
                     continue
+                if _scenes_conflict(doc, prev, cand):
+                    continue  # held in Dubai, then held in Cairo: two acts
                 target = (prev, "same victim")
                 break
         if target is not None:
