@@ -1350,7 +1350,8 @@ def _bare_surnames(
     an official's surname, or has strong surname morphology right after a profile or title cue."""
     by_key: dict[str, list[_Person]] = {}
     for p in persons:
-        if p.surname_key and p.first_key:
+        # A full name's surname, even when its first name is not in the lexicon ("Vikram Ruzakhunov").
+        if p.surname_key and (p.first_key or len(p.name.split()) > 1):
             by_key.setdefault(p.surname_key, []).append(p)
     taken = _Occupied(len(text))
     for p in persons:
