@@ -125,9 +125,9 @@ def ingest(
         summary = ingest_sources(db, sources, conf, after_store=after_store, progress=not quiet,
                                  console=err)
         if after_store is not None and (summary.new or summary.copies):
-            from kolokol.resolve.merge import merge_pending
+            from kolokol.update import update_incidents
 
-            merge_pending(db)
+            update_incidents(db)
     finally:
         db.close()
     render_summary(summary, out)
@@ -234,12 +234,12 @@ def reextract(
     """Re-run extraction over stored reports whose incidents came from another extractor version.
     Human edits and review decisions are kept."""
     from kolokol.extract.store import reextract_all
-    from kolokol.resolve.merge import merge_pending
+    from kolokol.update import update_incidents
 
     db = open_db()
     try:
         count = reextract_all(db, settings(), engine=engine, force=force, console=err)
-        merge_pending(db)
+        update_incidents(db)
     finally:
         db.close()
     out.print(f"re-extracted {count} report(s)")
@@ -271,11 +271,14 @@ def demo(
     db_path: Annotated[Path, typer.Option("--db-path", help="Where to build the demo database.")]
     = Path("kolokol-demo.db"),
     fresh: Annotated[bool, typer.Option("--fresh/--keep", help="Start from an empty database.")] = True,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Then serve the web app on 127.0.0.1.")] = True,
+    port: Annotated[int, typer.Option(help="Port for the web app.")] = 8000,
 ) -> None:
-    """Build a database from the example reports shipped with Kolokol and show what was found."""
+    """Build a database from the example reports shipped with Kolokol, show what was found, and serve
+    the web app on this machine."""
     from kolokol.demo import run_demo
 
-    run_demo(db_path, settings(), fresh=fresh, console=out)
+    run_demo(db_path, settings(), fresh=fresh, console=out, serve=serve, port=port)
 
 
 @app.command("export")
@@ -445,10 +448,12 @@ def incidents_merge(
 ) -> None:
     """Analyst: two incidents are one act. Kept by every re-run and re-extraction."""
     from kolokol.resolve.merge import merge_incidents
+    from kolokol.search import reindex_incidents
 
     db = open_db()
     try:
         incident = merge_incidents(db, first, second)
+        reindex_incidents(db)
     finally:
         db.close()
     out.print(f"merged into incident #{incident.id} ({incident.key})")
@@ -461,13 +466,26 @@ def incidents_split(
 ) -> None:
     """Analyst: some reports of an incident tell another act. Kept by every re-run and re-extraction."""
     from kolokol.resolve.merge import split_incident
+    from kolokol.search import reindex_incidents
 
     db = open_db()
     try:
         moved, kept = split_incident(db, incident_id, mentions)
+        reindex_incidents(db)
     finally:
         db.close()
     out.print(f"split into incidents #{moved.id} and #{kept.id}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on: loopback only until accounts exist.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Run the web interface (pages and JSON API) on this machine."""
+    from kolokol.web.app import serve as run_server
+
+    run_server(settings().database_url, host=host, port=port)
 
 
 def main() -> None:

@@ -24,8 +24,8 @@ def build_demo_database(db_path: Path, settings: Settings, *, fresh: bool = True
     """Ingest the examples (with extraction and merging) into an SQLite file; return its URL."""
     from kolokol.extract.store import store_extraction
     from kolokol.ingest import ingest_sources
-    from kolokol.resolve.merge import merge_pending
     from kolokol.store.db import open_database
+    from kolokol.update import update_incidents
 
     reports = example_reports()
     if not reports:
@@ -39,13 +39,14 @@ def build_demo_database(db_path: Path, settings: Settings, *, fresh: bool = True
     try:
         ingest_sources(db, [str(EXAMPLES)], settings, after_store=store_extraction,
                        progress=console is not None, console=console)
-        merge_pending(db)
+        update_incidents(db)
     finally:
         db.close()
     return url
 
 
-def run_demo(db_path: Path, settings: Settings, *, fresh: bool = True, console: Console) -> None:
+def run_demo(db_path: Path, settings: Settings, *, fresh: bool = True, console: Console, serve: bool = False,
+             port: int = 8000) -> None:
     from kolokol.store import models
     from kolokol.store.db import open_database
 
@@ -78,4 +79,10 @@ def run_demo(db_path: Path, settings: Settings, *, fresh: bool = True, console: 
             console.print(table)
     finally:
         db.close()
-    console.print(f"Explore it: kolokol --db {url} reports list")
+    if not serve:
+        console.print(f"Explore it: kolokol --db {url} serve")
+        return
+    from kolokol.web.app import serve as run_server
+
+    console.print(f"Serving the demo at http://127.0.0.1:{port}/ (Ctrl+C to stop)")
+    run_server(url, host="127.0.0.1", port=port)

@@ -93,3 +93,27 @@ def test_help_explains_every_command():
     out = kolokol("--help").stdout
     for command in ("ingest", "reports", "extract", "reextract", "eval", "demo", "db"):
         assert command in out
+
+
+def test_demo_builds_the_example_database_with_merged_stories(tmp_path):
+    from sqlalchemy import select
+
+    from kolokol.store import models
+    from kolokol.store.db import open_database
+
+    db_path = tmp_path / "demo.db"
+    result = kolokol("demo", "--no-serve", "--db-path", str(db_path))
+    assert "example reports" in result.stdout and "merged incidents" in result.stdout
+    db = open_database(f"sqlite:///{db_path}")
+    try:
+        with db.session() as s:
+            reports = s.scalars(select(models.Report)).all()
+            incidents = s.scalars(select(models.Incident)).all()
+            assert len(reports) >= 14
+            languages = {r.language for r in reports}
+            assert {"en", "ru"} <= languages
+            # The bundled multi-source stories come out as incidents told by several reports.
+            assert any(len({m.report_id for m in i.mentions if m.current}) >= 2 for i in incidents)
+            assert len({i.country for i in incidents}) >= 5
+    finally:
+        db.close()

@@ -145,16 +145,23 @@ def _edits(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     return out
 
 
-def load_views(session: Session, filters: ExportFilter | None = None) -> list[IncidentView]:
-    """Merged incidents that pass the filters, oldest first, each with its current mentions."""
+def load_views(session: Session, filters: ExportFilter | None = None,
+               incident_ids: Sequence[int] | None = None) -> list[IncidentView]:
+    """Merged incidents that pass the filters (or the given ones), oldest first, each with its
+    current mentions."""
     filters = filters or ExportFilter()
-    incidents = list(session.scalars(select(models.Incident).order_by(models.Incident.id)))
+    query = select(models.Incident).order_by(models.Incident.id)
+    mention_query = (select(models.Mention).where(models.Mention.current.is_(True),
+                                                  models.Mention.incident_id.is_not(None))
+                     .order_by(models.Mention.report_id, models.Mention.ordinal))
+    if incident_ids is not None:
+        query = query.where(models.Incident.id.in_(list(incident_ids)))
+        mention_query = mention_query.where(models.Mention.incident_id.in_(list(incident_ids)))
+    incidents = list(session.scalars(query))
     edits = _edits(session, [i.id for i in incidents])
     places = {p.id: p for p in session.scalars(select(models.Place))}
     members: dict[int, list[models.Mention]] = defaultdict(list)
-    for m in session.scalars(select(models.Mention).where(models.Mention.current.is_(True),
-                                                          models.Mention.incident_id.is_not(None))
-                             .order_by(models.Mention.report_id, models.Mention.ordinal)):
+    for m in session.scalars(mention_query):
         members[m.incident_id].append(m)  # type: ignore[index]
     views = []
     for inc in incidents:

@@ -16,7 +16,7 @@ def _values(view: IncidentView, reports: dict[int, ReportView]) -> dict[str, lis
     for name, entries in view.values.items():
         rows = []
         for e in entries:
-            row = {k: v for k, v in e.items() if k != "reports"}
+            row = {"value": e.get("value"), **{k: v for k, v in sorted(e.items()) if k not in ("reports", "value")}}
             row["source_ids"] = sorted({reports[r].source_id for r in e.get("reports", []) if r in reports})
             rows.append(row)
         out[name] = rows
@@ -80,7 +80,7 @@ def describe_incident(db: Any, ref: str) -> dict[str, Any]:
             found = int(ref.strip()) if s.get(models.Incident, int(ref.strip())) is not None else None
         if found is None:
             raise NotFound(f"no incident {ref!r}", hint="use the id or the key shown by `kolokol export`")
-        view = next(v for v in load_views(s) if v.incident.id == found)
+        [view] = load_views(s, incident_ids=[found])
         reports = report_views(s, {m.report_id for m in view.mentions})
         line = incident_line(view, reports)
         line["db_id"] = found

@@ -27,10 +27,16 @@ class Extractor(Protocol):
     def extract(self, report: ReportInput) -> list[Mention]: ...
 
 
+# Data files other layers read (scoring, exports, merging): changing them is no new extractor version.
+NOT_EXTRACTION = frozenset({"scoring.yaml", "acled.yaml", "aliases.yaml"})
+
+
 def lexicon_fingerprint() -> str:
     """A short hash of every data file, so a changed lexicon is a new extractor version."""
     h = hashlib.sha256()
     for path in sorted(LEXICON_DIR.glob("*.yaml")):
+        if path.name in NOT_EXTRACTION:
+            continue
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:8]

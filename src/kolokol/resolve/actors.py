@@ -800,6 +800,16 @@ def reindex_actors(session: Session) -> int:
         count += 1
     for actor in session.scalars(select(models.Actor)):
         actor.name_index = _index(actor.name, actor.kind, actor.country)
+    for link in session.scalars(select(models.MentionActor)):
+        actor = session.get(models.Actor, link.actor_id)
+        mention = session.get(models.Mention, link.mention_id)
+        if actor is None or mention is None:
+            continue
+        parties = [p for p in mention_parties(mention) if p.role == link.role and _compatible(actor.kind, p.kind)]
+        names = {fold_name(a.alias) for a in actor.aliases}
+        used = next((p for p in parties if fold_name(p.name) in names), None)
+        if used is not None:
+            link.alias_index = _index(used.name, used.kind, used.country)
     session.flush()
     return count
 

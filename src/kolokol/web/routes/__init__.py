@@ -1,0 +1,1 @@
+"""Routes: `pages` renders HTML, `api` returns the same data as JSON; both call kolokol.search."""
