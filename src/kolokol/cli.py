@@ -205,6 +205,8 @@ def extract(
     files: Annotated[list[Path], typer.Argument(help="Report files (text/Markdown with front matter, "
                                                 "HTML) to extract incidents from.")],
     engine: Annotated[str | None, typer.Option(help="Extraction engine (default: rules).")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Add each incident's trace: the rules and "
+                                          "merges that made it.")] = False,
 ) -> None:
     """Print one JSON line per report-level incident (the interchange format of GUIDELINES.md plus
     evidence spans). Nothing is stored."""
@@ -221,7 +223,10 @@ def extract(
                 err.print(f"error: {item.origin}: {item.reason}", markup=False)
                 continue
             for mention in extractor.extract(item):
-                sys.stdout.write(json.dumps(mention.to_interchange(), ensure_ascii=False) + "\n")
+                record = mention.to_interchange()
+                if explain:
+                    record["trace"] = mention.trace
+                sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
     if failures and failures == len(files):
         raise typer.Exit(1)
 

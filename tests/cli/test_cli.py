@@ -89,6 +89,13 @@ def test_extract_prints_interchange_json_lines(reports):
     assert text[span["start"]:span["end"]] == first["evidence"]
 
 
+def test_extract_explain_adds_the_trace(reports):
+    lines = [json.loads(x) for x in kolokol("extract", "--explain", str(reports / "r1.md")).stdout.splitlines()]
+    assert lines and any("events.trigger.detention" in step for step in lines[0]["trace"])
+    plain = [json.loads(x) for x in kolokol("extract", str(reports / "r1.md")).stdout.splitlines()]
+    assert "trace" not in plain[0]
+
+
 def test_help_explains_every_command():
     out = kolokol("--help").stdout
     for command in ("ingest", "reports", "extract", "reextract", "eval", "demo", "db"):
