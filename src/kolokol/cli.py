@@ -6,8 +6,10 @@ with --debug.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -61,6 +63,16 @@ def open_db() -> Any:
     from kolokol.store.db import open_database
 
     return open_database(settings().database_url)
+
+
+@contextlib.contextmanager
+def opened_db() -> Iterator[Any]:
+    """The chosen database, open for one command and closed whatever happens."""
+    db = open_db()
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def _version(value: bool) -> None:
@@ -120,16 +132,13 @@ def ingest(
         from kolokol.extract.store import store_extraction
 
         after_store = store_extraction
-    db = open_db()
-    try:
+    with opened_db() as db:
         summary = ingest_sources(db, sources, conf, after_store=after_store, progress=not quiet,
                                  console=err)
         if after_store is not None and (summary.new or summary.copies):
             from kolokol.update import update_incidents
 
             update_incidents(db)
-    finally:
-        db.close()
     render_summary(summary, out)
     raise typer.Exit(summary.exit_code)
 
@@ -143,12 +152,8 @@ def reports_list(
     """List stored reports, newest first."""
     from kolokol.store.reports import list_reports, report_to_dict
 
-    db = open_db()
-    try:
-        with db.session() as s:
-            rows = [report_to_dict(r) for r in list_reports(s, limit=limit, offset=offset)]
-    finally:
-        db.close()
+    with opened_db() as db, db.session() as s:
+        rows = [report_to_dict(r) for r in list_reports(s, limit=limit, offset=offset)]
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -170,20 +175,16 @@ def reports_show(
     """Show one report: its metadata, the incidents extracted from it, and its clean text."""
     from kolokol.store.reports import get_report, report_to_dict
 
-    db = open_db()
-    try:
-        with db.session() as s:
-            report = get_report(s, report_id)
-            if report is None:
-                raise NotFound(f"no report with id {report_id}", hint="see `kolokol reports list`")
-            data = report_to_dict(report, include_text=text)
-            data["incidents"] = [
-                {"id": m.id, "types": m.types, "date": m.date, "place": m.place, "country": m.country,
-                 "evidence": m.evidence}
-                for m in sorted(report.mentions, key=lambda m: m.ordinal) if m.current
-            ]
-    finally:
-        db.close()
+    with opened_db() as db, db.session() as s:
+        report = get_report(s, report_id)
+        if report is None:
+            raise NotFound(f"no report with id {report_id}", hint="see `kolokol reports list`")
+        data = report_to_dict(report, include_text=text)
+        data["incidents"] = [
+            {"id": m.id, "types": m.types, "date": m.date, "place": m.place, "country": m.country,
+             "evidence": m.evidence}
+            for m in sorted(report.mentions, key=lambda m: m.ordinal) if m.current
+        ]
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
@@ -241,12 +242,9 @@ def reextract(
     from kolokol.extract.store import reextract_all
     from kolokol.update import update_incidents
 
-    db = open_db()
-    try:
+    with opened_db() as db:
         count = reextract_all(db, settings(), engine=engine, force=force, console=err)
         update_incidents(db)
-    finally:
-        db.close()
     out.print(f"re-extracted {count} report(s)")
 
 
@@ -303,8 +301,7 @@ def export_cmd(
     from kolokol.export import ExportFilter, export
 
     filters = ExportFilter.parse(since=since, country=country, type=type_, status=status)
-    db = open_db()
-    try:
+    with opened_db() as db:
         if output is None:
             result = export(db, fmt, sys.stdout, filters=filters, hxl=hxl)
         else:
@@ -317,8 +314,6 @@ def export_cmd(
                 raise KolokolError(f"cannot write {output}: {exc.strerror}", code="export") from exc
             finally:
                 tmp.unlink(missing_ok=True)
-    finally:
-        db.close()
     for note in result.notes:
         err.print(f"note: {note}", markup=False)
     if output is not None:
@@ -336,11 +331,8 @@ def actors_list(
     """List actors, most mentioned first, with their aliases."""
     from kolokol.resolve.actors import actors_table
 
-    db = open_db()
-    try:
+    with opened_db() as db:
         rows = actors_table(db, kind=kind, limit=limit, offset=offset)
-    finally:
-        db.close()
     if as_json:
         for row in rows:
             sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -361,11 +353,8 @@ def actors_show(
     """An actor's aliases and history: what happened to it (or what it did), oldest first."""
     from kolokol.resolve.history import show_actor
 
-    db = open_db()
-    try:
+    with opened_db() as db:
         data = show_actor(db, name)
-    finally:
-        db.close()
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
@@ -392,11 +381,8 @@ def actors_merge(
     """Analyst: two actors are one. Kept by every later run."""
     from kolokol.resolve.actors import analyst_merge_actors
 
-    db = open_db()
-    try:
+    with opened_db() as db:
         actor = analyst_merge_actors(db, keep, other)
-    finally:
-        db.close()
     out.print(f"actor #{actor['id']} now has {len(actor['aliases'])} alias(es)")
 
 
@@ -409,11 +395,8 @@ def actors_split(
     mentions. Kept by every later run."""
     from kolokol.resolve.actors import analyst_split_actor
 
-    db = open_db()
-    try:
+    with opened_db() as db:
         kept, new = analyst_split_actor(db, actor_id, aliases)
-    finally:
-        db.close()
     out.print(f"actor #{kept['id']} keeps {len(kept['aliases'])} alias(es); new actor #{new['id']} has "
               f"{len(new['aliases'])}")
 
@@ -423,11 +406,8 @@ def actors_confirm(actor_id: Annotated[int, typer.Argument(help="Actor id.")]) -
     """Analyst: this actor and its aliases are right. Kept by every later run."""
     from kolokol.resolve.actors import analyst_confirm_actor
 
-    db = open_db()
-    try:
+    with opened_db() as db:
         actor = analyst_confirm_actor(db, actor_id)
-    finally:
-        db.close()
     out.print(f"actor #{actor['id']} confirmed with {len(actor['aliases'])} alias(es)")
 
 
@@ -438,11 +418,8 @@ def incidents_show(
     """A merged incident as JSON: its sources and every value of each field side by side."""
     from kolokol.export.incidents import describe_incident
 
-    db = open_db()
-    try:
+    with opened_db() as db:
         data = describe_incident(db, ref)
-    finally:
-        db.close()
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -455,12 +432,9 @@ def incidents_merge(
     from kolokol.resolve.merge import merge_incidents
     from kolokol.search import reindex_incidents
 
-    db = open_db()
-    try:
+    with opened_db() as db:
         incident = merge_incidents(db, first, second)
         reindex_incidents(db)
-    finally:
-        db.close()
     out.print(f"merged into incident #{incident.id} ({incident.key})")
 
 
@@ -473,12 +447,9 @@ def incidents_split(
     from kolokol.resolve.merge import split_incident
     from kolokol.search import reindex_incidents
 
-    db = open_db()
-    try:
+    with opened_db() as db:
         moved, kept = split_incident(db, incident_id, mentions)
         reindex_incidents(db)
-    finally:
-        db.close()
     out.print(f"split into incidents #{moved.id} and #{kept.id}")
 
 
