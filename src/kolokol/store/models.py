@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -59,6 +60,7 @@ class Report(Base):
     char_count: Mapped[int] = mapped_column(Integer, default=0)
     copy_of_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id", ondelete="SET NULL"), index=True)
     copy_similarity: Mapped[float | None] = mapped_column(Float)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)  # never shown publicly
     metadata_json: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ingested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     extracted_version: Mapped[str | None] = mapped_column(String(80))
@@ -111,6 +113,8 @@ class Incident(Base):
     review_status: Mapped[str] = mapped_column(String(12), default="new", index=True)
     visibility: Mapped[str] = mapped_column(String(12), default="restricted", index=True)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)  # an analyst merged/split it
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    published_by: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
 
@@ -217,6 +221,70 @@ class User(Base):
     totp_secret: Mapped[str | None] = mapped_column(SensitiveText)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # last accepted TOTP step (no replay)
+    password_changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class WebSession(Base):
+    """A server-side login session. The cookie holds a random token; only its SHA-256 is stored."""
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    second_factor: Mapped[bool] = mapped_column(Boolean, default=False)  # TOTP passed in this session
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class KeyringEntry(Base):
+    """A data or index key, wrapped by a key derived from the passphrase or read from the key file."""
+
+    __tablename__ = "keyring"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(32), unique=True)
+    purpose: Mapped[str] = mapped_column(String(20))  # data | index
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapping: Mapped[dict[str, Any]] = mapped_column(JSON)  # method, KDF parameters, salt
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    retired_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SearchTerm(Base):
+    """Blind full-text index: a keyed hash of each folded word of an incident's searchable text."""
+
+    __tablename__ = "search_terms"
+
+    term: Mapped[str] = mapped_column(String(64), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True,
+                                             index=True)
+
+
+class AlertRule(Base):
+    """"N or more incidents of a type against nationals of X in country Y within D days, at least K times
+    the rate of the previous baseline period"."""
+
+    __tablename__ = "alert_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    incident_type: Mapped[str | None] = mapped_column(String(40))
+    target_nationality: Mapped[str | None] = mapped_column(String(2))
+    country: Mapped[str | None] = mapped_column(String(2))
+    min_count: Mapped[int] = mapped_column(Integer)
+    window_days: Mapped[int] = mapped_column(Integer)
+    rate_factor: Mapped[float] = mapped_column(Float)
+    baseline_days: Mapped[int] = mapped_column(Integer, default=90)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
 
 
 class IncidentEdit(Base):
