@@ -64,7 +64,8 @@ class SecurityHeaders(BaseHTTPMiddleware):
 
 def templates() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True, trim_blocks=True,
-                      lstrip_blocks=True)
+                      lstrip_blocks=True, extensions=["jinja2.ext.i18n"])
+    env.install_null_translations(newstyle=True)  # type: ignore[attr-defined]  # catalogues: web/i18n.py
     env.globals["version"] = __version__
     return env
 
