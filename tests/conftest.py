@@ -87,6 +87,23 @@ class PostgresServer:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def kolokol_key_file(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The whole suite runs encrypted: one key file (0600) for every database a test opens, in this
+    process and in the commands and children it starts. No passphrase or opt-out leaks in."""
+    from kolokol.security.keys import create_key_file
+
+    path = create_key_file(tmp_path_factory.mktemp("keys") / "kolokol.key").path
+    names = ("KOLOKOL_KEY_FILE", "KOLOKOL_PASSPHRASE", "KOLOKOL_ENCRYPTION")
+    saved = {name: os.environ.pop(name, None) for name in names}
+    os.environ["KOLOKOL_KEY_FILE"] = str(path)
+    yield path
+    for name, value in saved.items():
+        os.environ.pop(name, None)
+        if value is not None:
+            os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     bindir = _pg_bindir()

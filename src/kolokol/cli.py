@@ -40,6 +40,14 @@ incidents_app = typer.Typer(help="Merged incidents: show one; analysts' merge an
 app.add_typer(actors_app, name="actors")
 app.add_typer(incidents_app, name="incidents")
 
+from kolokol.cli_users import register as _register_accounts  # noqa: E402  users, audit, incidents publish
+
+_register_accounts(app, incidents_app)
+
+from kolokol.cli_security import register as _register_security  # noqa: E402  key, backup, restore
+
+_register_security(app, sys.modules[__name__])  # this module, also when it runs as __main__
+
 out = Console(soft_wrap=True, highlight=False)
 err = Console(stderr=True, highlight=False)
 
@@ -185,6 +193,9 @@ def reports_show(
              "evidence": m.evidence}
             for m in sorted(report.mentions, key=lambda m: m.ordinal) if m.current
         ]
+        from kolokol.security.audit import append
+
+        append(s, "read.report", object_type="report", object_id=report_id)
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
@@ -295,25 +306,56 @@ def export_cmd(
     status: Annotated[str | None, typer.Option(help="Incidents with this review status (e.g. new, accepted).")]
     = None,
     hxl: Annotated[bool, typer.Option("--hxl", help="csv: add a row of HXL hashtags under the header.")] = False,
+    public: Annotated[bool, typer.Option("--public", help="Published incidents only, in their public form: "
+                                         "pseudonymised, no confidential source, no evidence "
+                                         "(jsonl, csv or geojson; docs/public-exports.md).")] = False,
+    coarsen_date: Annotated[str | None, typer.Option(help="--public: dates to day, month (default) or year.")]
+    = None,
+    coarsen_place: Annotated[str | None, typer.Option(help="--public: places as recorded (place, default), "
+                                                      "admin1 or country.")] = None,
+    min_group: Annotated[int | None, typer.Option(help="--public: groups smaller than this are shown as "
+                                                  "'fewer than N' (default 5).")] = None,
 ) -> None:
     """Export incidents. The filters apply to merged incidents in every format; no format contains
-    report text, and only jsonl carries evidence sentences."""
-    from kolokol.export import ExportFilter, export
+    report text, and only jsonl carries evidence sentences. With --public: published incidents only,
+    as the public pages show them."""
+    from kolokol.export import ExportError, ExportFilter, export
+    from kolokol.export.public import PublicFilter, PublicOptions, export_public
 
+    options: PublicOptions | None = None
+    if public:
+        if status or hxl:
+            raise ExportError("--status and --hxl do not apply to --public", hint="a public export holds "
+                              "published incidents only, in its own columns")
+        options = PublicOptions.parse(coarsen_date=coarsen_date, coarsen_place=coarsen_place, min_group=min_group)
+    elif coarsen_date or coarsen_place or min_group is not None:
+        raise ExportError("--coarsen-date, --coarsen-place and --min-group apply to --public exports only")
     filters = ExportFilter.parse(since=since, country=country, type=type_, status=status)
+    public_filters = PublicFilter.parse(type=type_, country=country, since=since)
+
+    def write(stream: Any) -> Any:
+        if options is not None:
+            return export_public(db, fmt, stream, options=options, filters=public_filters)
+        return export(db, fmt, stream, filters=filters, hxl=hxl)
+
     with opened_db() as db:
         if output is None:
-            result = export(db, fmt, sys.stdout, filters=filters, hxl=hxl)
+            result = write(sys.stdout)
         else:
             tmp = output.with_name(output.name + ".part")
             try:
                 with tmp.open("w", encoding="utf-8", newline="") as f:
-                    result = export(db, fmt, f, filters=filters, hxl=hxl)
+                    result = write(f)
                 tmp.replace(output)
             except OSError as exc:
                 raise KolokolError(f"cannot write {output}: {exc.strerror}", code="export") from exc
             finally:
                 tmp.unlink(missing_ok=True)
+        from kolokol.security.audit import record
+
+        record(db, "export", object_type="export", details={
+            "format": fmt, "written": result.written, "filtered": not filters.empty, "to_file": output is not None,
+            "public": public})
     for note in result.notes:
         err.print(f"note: {note}", markup=False)
     if output is not None:
@@ -420,6 +462,9 @@ def incidents_show(
 
     with opened_db() as db:
         data = describe_incident(db, ref)
+        from kolokol.security.audit import record
+
+        record(db, "read.incident", object_type="incident", object_id=data["db_id"])
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -435,6 +480,9 @@ def incidents_merge(
     with opened_db() as db:
         incident = merge_incidents(db, first, second)
         reindex_incidents(db)
+        from kolokol.security.audit import record
+
+        record(db, "incident.merge", object_type="incident", object_id=incident.id, details={"from": [first, second]})
     out.print(f"merged into incident #{incident.id} ({incident.key})")
 
 
@@ -450,12 +498,17 @@ def incidents_split(
     with opened_db() as db:
         moved, kept = split_incident(db, incident_id, mentions)
         reindex_incidents(db)
+        from kolokol.security.audit import record
+
+        record(db, "incident.split", object_type="incident", object_id=incident_id,
+               details={"into": [moved.id, kept.id], "mentions": list(mentions)})
     out.print(f"split into incidents #{moved.id} and #{kept.id}")
 
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on: loopback only until accounts exist.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Address to listen on: loopback only until an admin account "
+                                      "exists.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Run the web interface (pages and JSON API) on this machine."""

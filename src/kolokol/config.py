@@ -26,12 +26,16 @@ class Settings:
     fetch_timeout: float = 20.0
     fetch_max_redirects: int = 5
     fetch_allow_private: bool = False
+    fetch_allow_networks: str | None = None  # "10.8.0.0/16, 127.0.0.1": private addresses that may be fetched
     user_agent: str = "Kolokol/0.1 (+human-rights research; polite crawler)"
     copy_threshold: float = 0.7
     engine: str = "rules"
     llm_url: str | None = None
     llm_model: str | None = None
     extract_on_ingest: bool = True
+    map_tile_url: str | None = None  # e.g. http://127.0.0.1:8080/{z}/{x}/{y}.png: the map uses tiles
+    key_file: str | None = None  # docs/encryption.md; a passphrase is read from KOLOKOL_PASSPHRASE only
+    encryption: bool = True
 
 
 def _coerce(name: str, value: Any, default: Any) -> Any:

@@ -1,7 +1,13 @@
-"""`kolokol demo`: build a database from the example reports shipped with Kolokol and show it."""
+"""`kolokol demo`: build a database from the example reports shipped with Kolokol and show it.
+
+The demo database is encrypted like any other. With a key configured (KOLOKOL_KEY_FILE,
+KOLOKOL_PASSPHRASE, the default key file) it uses that key; on a fresh machine without one it
+makes its own key file next to the database (`kolokol-demo.db.key`) and says so.
+"""
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -11,6 +17,7 @@ from sqlalchemy import select
 
 from kolokol.config import Settings
 from kolokol.errors import KolokolError
+from kolokol.security.keys import KeyFile, KeySource, create_key_file, key_source
 
 EXAMPLES = Path(__file__).parent / "examples"
 
@@ -19,8 +26,28 @@ def example_reports() -> list[Path]:
     return sorted(p for p in EXAMPLES.glob("*.md") if not p.name.startswith("."))
 
 
+def demo_key_file(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".key")
+
+
+def demo_key(db_path: Path, settings: Settings, console: Console | None = None) -> KeySource:
+    """The demo's own key file when it has one, else the configured key, else a new key file next
+    to the demo database."""
+    own = demo_key_file(db_path)
+    if own.is_file():
+        return KeyFile(own)
+    configured = key_source(settings)
+    if configured is not None:
+        return configured
+    created = create_key_file(own)
+    if console is not None:
+        console.print(f"No encryption key is configured: created {own} for the demo database (keep it with the "
+                      "database; for real work make your own with `kolokol key init`).", markup=False)
+    return created
+
+
 def build_demo_database(db_path: Path, settings: Settings, *, fresh: bool = True,
-                        console: Console | None = None) -> str:
+                        console: Console | None = None, key: KeySource | None = None) -> str:
     """Ingest the examples (with extraction and merging) into an SQLite file; return its URL."""
     from kolokol.extract.store import store_extraction
     from kolokol.ingest import ingest_sources
@@ -35,7 +62,7 @@ def build_demo_database(db_path: Path, settings: Settings, *, fresh: bool = True
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db_path}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{db_path}"
-    db = open_database(url)
+    db = open_database(url, key=key or demo_key(db_path, settings, console), settings=settings)
     try:
         ingest_sources(db, [str(EXAMPLES)], settings, after_store=store_extraction,
                        progress=console is not None, console=console)
@@ -50,8 +77,9 @@ def run_demo(db_path: Path, settings: Settings, *, fresh: bool = True, console: 
     from kolokol.store import models
     from kolokol.store.db import open_database
 
-    url = build_demo_database(db_path, settings, fresh=fresh, console=console)
-    db = open_database(url)
+    key = demo_key(db_path, settings, console)
+    url = build_demo_database(db_path, settings, fresh=fresh, console=console, key=key)
+    db = open_database(url, key=key, settings=settings)
     try:
         with db.session() as s:
             reports = s.scalars(select(models.Report)).all()
@@ -79,10 +107,16 @@ def run_demo(db_path: Path, settings: Settings, *, fresh: bool = True, console: 
             console.print(table)
     finally:
         db.close()
+    own = isinstance(key, KeyFile) and key.path == demo_key_file(db_path)
     if not serve:
-        console.print(f"Explore it: kolokol --db {url} serve")
+        prefix = f"KOLOKOL_KEY_FILE={key.path} " if own and isinstance(key, KeyFile) else ""
+        console.print(f"Explore it: {prefix}kolokol --db {url} serve", markup=False)
         return
     from kolokol.web.app import serve as run_server
+
+    if own and isinstance(key, KeyFile):  # the server opens the database itself, with the process's key
+        os.environ.pop("KOLOKOL_PASSPHRASE", None)
+        os.environ["KOLOKOL_KEY_FILE"] = str(key.path)
 
     console.print(f"Serving the demo at http://127.0.0.1:{port}/ (Ctrl+C to stop)")
     run_server(url, host="127.0.0.1", port=port)

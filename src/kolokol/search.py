@@ -4,9 +4,9 @@ functions, so the two always show the same thing.
 
 Full text goes through the `incident_search` index (migration 0003): SQLite FTS5 or a PostgreSQL
 tsvector with a GIN index. `reindex_incidents(db)` (re)builds it and must run after merging; search
-rebuilds it by itself when it is out of step with the incidents table. The index holds names and
-evidence in clear, so when field encryption is on it stays empty and full text falls back to a scan
-of the decrypted values in memory (slower, but nothing sensitive is written unencrypted).
+rebuilds it by itself when it is out of step with the incidents table. That index holds names and
+evidence in clear, so in an encrypted database it stays empty and full text goes through the blind
+index of keyed word hashes instead (`search_terms`, security/blind_index.py).
 """
 
 from __future__ import annotations
@@ -15,23 +15,29 @@ import datetime as dt
 import itertools
 import math
 import re
+import threading
 import unicodedata
-from collections import Counter
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import false, func, or_, select, text, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import True_
 
-from kolokol.domain import IncidentType, parse_partial_date
+from kolokol import facets
+from kolokol.domain import IncidentType, parse_partial_date, sort_types
 from kolokol.errors import KolokolError, NotFound
 from kolokol.export import IncidentView, load_views
+from kolokol.security import blind_index
+from kolokol.security.roles import SYSTEM, Permission, UserInfo, can, visible_incidents
 from kolokol.store import models
 from kolokol.store.db import Database
-from kolokol.store.types import PlainCodec, field_codec
+from kolokol.store.types import PLAINTEXT, current_keys, keys_of
 
 PAGE_SIZE = 25
+DASHBOARD_ALERT_DAYS = 365  # the dashboard shows alerts of the last year of data; /alerts shows them all
 MAX_TERMS = 12
 STATUSES = ("new", "accepted", "edited", "rejected", "merged", "split")
 FIELDS = ("types", "date", "country", "place", "origin_country", "targets", "perpetrators", "legal_basis",
@@ -46,9 +52,11 @@ class SearchError(KolokolError):
 
 # --- the search index ------------------------------------------------------------------------------
 
-def index_enabled() -> bool:
-    """The index stores text in clear: only when no encrypting field codec is installed."""
-    return isinstance(field_codec(), PlainCodec)
+def index_enabled(session: Session | None = None) -> bool:
+    """The clear-text index, only for a plaintext database (an encrypted one has the blind index).
+    Without a session: the database whose session is open in this context."""
+    keys = keys_of(session.get_bind().dialect) if session is not None else (current_keys() or PLAINTEXT)
+    return not keys.encrypted
 
 
 def _names(items: Iterable[Any]) -> list[str]:
@@ -90,6 +98,7 @@ def reindex_incidents(db: Database, incident_ids: Sequence[int] | None = None) -
 
 
 def _reindex(session: Session, incident_ids: Sequence[int] | None) -> int:
+    facets.refresh_facets(session, incident_ids)  # the facet tables follow the incidents too
     sqlite = session.get_bind().dialect.name == "sqlite"
     key = "rowid" if sqlite else "incident_id"
     if incident_ids is None:
@@ -102,7 +111,11 @@ def _reindex(session: Session, incident_ids: Sequence[int] | None) -> int:
             session.execute(text(f"DELETE FROM incident_search WHERE {key} IN "
                                  f"({', '.join(str(int(x)) for x in chunk)})"))
         ids = list(session.scalars(select(models.Incident.id).where(models.Incident.id.in_(ids))))
-    if not index_enabled() or not ids:
+    if not index_enabled(session):
+        members = _current_mentions(session, ids if incident_ids is not None else None) if ids else {}
+        words = {i: _WORD.findall(_fold(incident_text(members.get(i, [])))) for i in ids}
+        return blind_index.reindex(session, words, everything=incident_ids is None, requested=incident_ids or ())
+    if not ids:
         return 0
     members = _current_mentions(session, ids if incident_ids is not None else None)
     # Folded here, not by the database: PostgreSQL under the C locale does not lower-case Cyrillic.
@@ -111,8 +124,14 @@ def _reindex(session: Session, incident_ids: Sequence[int] | None) -> int:
     return len(rows)
 
 
+def _clear_index_count(session: Session) -> int:
+    # FTS5 counts its rows by reading the whole index; its docsize shadow table has one row per document.
+    table = "incident_search_docsize" if session.get_bind().dialect.name == "sqlite" else "incident_search"
+    return int(session.scalar(text(f"SELECT count(*) FROM {table}")) or 0)
+
+
 def _ensure_index(session: Session) -> None:
-    indexed = session.scalar(text("SELECT count(*) FROM incident_search")) or 0
+    indexed = _clear_index_count(session) if index_enabled(session) else blind_index.indexed_count(session)
     total = session.scalar(select(func.count()).select_from(models.Incident)) or 0
     if indexed != total:
         _reindex(session, None)
@@ -132,9 +151,13 @@ def full_text_ids(session: Session, q: str) -> set[int]:
     terms = _terms(q)
     if not terms:
         return set()
-    if not index_enabled():
-        found = set()
-        for iid, mentions in _current_mentions(session, None).items():
+    if not index_enabled(session):
+        _ensure_index(session)
+        candidates = blind_index.candidates(session, terms)
+        if not candidates or not blind_index.needs_check(terms):
+            return candidates
+        found = set()  # words longer than the indexed prefixes: check the decrypted text
+        for iid, mentions in _current_mentions(session, sorted(candidates)).items():
             words = _WORD.findall(_fold(incident_text(mentions)))
             if all(any(w.startswith(t) for w in words) for t in terms):
                 found.add(iid)
@@ -151,6 +174,30 @@ def full_text_ids(session: Session, q: str) -> set[int]:
     return {int(r[0]) for r in rows}
 
 
+def full_text_condition(session: Session, q: str, column: Any) -> Any:
+    """A SQL condition on an incident-id column: the incident's text has every word of `q` (each as a
+    prefix). Through the index where there is one, else through `full_text_ids`."""
+    terms = _terms(q)
+    if not terms:
+        return true()
+    if index_enabled(session):
+        _ensure_index(session)
+        if session.get_bind().dialect.name == "sqlite":
+            match = " ".join(f'"{t}"*' for t in terms)
+            return column.in_(text("SELECT rowid FROM incident_search WHERE incident_search MATCH :fts_q")
+                              .bindparams(fts_q=match))
+        query = " & ".join(f"{t}:*" for t in terms)
+        return column.in_(text("SELECT incident_id FROM incident_search WHERE document @@ to_tsquery('simple', :fts_q)")
+                          .bindparams(fts_q=query))
+    if not blind_index.needs_check(terms):  # the blind index answers exactly: stay in SQL
+        _ensure_index(session)
+        return blind_index.condition(session, terms, column)
+    ids = sorted(full_text_ids(session, q))
+    if not ids:
+        return false()
+    return or_(*(column.in_(ids[i:i + 1000]) for i in range(0, len(ids), 1000)))
+
+
 # --- search ----------------------------------------------------------------------------------------
 
 def _period_end(when: dt.date, precision: str) -> dt.date:
@@ -162,63 +209,104 @@ def _period_end(when: dt.date, precision: str) -> dt.date:
     return when
 
 
+VIEWS = ("table", "cards", "map")
+SELECTIVE = ("target", "perpetrator", "place", "nationality", "country", "type", "status")  # usual posting size
+_PLACE_ID = re.compile(r"^[\w:.\-]{1,80}$")
+
+
 @dataclass(frozen=True, slots=True)
 class SearchQuery:
-    """The filter state of the search page; it lives in the URL's query string."""
+    """The filter state of the search page; it lives in the URL's query string. Actors are named by
+    id (`target=12`), never by name, so a shared link carries no name the user did not type."""
 
     q: str = ""
     type: str | None = None
     country: str | None = None
+    place: str | None = None
+    perpetrator: int | None = None
+    target: int | None = None
+    nationality: str | None = None
     status: str | None = None
     since: str | None = None
     until: str | None = None
     min_sources: int | None = None
     page: int = 1
+    view: str = "table"
 
     @classmethod
     def parse(cls, *, q: str | None = None, type: str | None = None, country: str | None = None,
-              status: str | None = None, since: str | None = None, until: str | None = None,
-              min_sources: int | str | None = None, page: int | str | None = None) -> SearchQuery:
+              place: str | None = None, perpetrator: int | str | None = None, target: int | str | None = None,
+              nationality: str | None = None, status: str | None = None, since: str | None = None,
+              until: str | None = None, min_sources: int | str | None = None, page: int | str | None = None,
+              view: str | None = None) -> SearchQuery:
         """Check and normalise user input; empty values mean no filter. Raises SearchError."""
         kind = (type or "").strip().lower() or None
         if kind and kind not in {t.value for t in IncidentType}:
             raise SearchError(f"type {type!r} is not an incident type", hint=", ".join(t.value for t in IncidentType))
-        code = (country or "").strip().upper() or None
-        if code and (len(code) != 2 or not code.isalpha()):
-            raise SearchError(f"country {country!r} is not an ISO 3166-1 alpha-2 code", hint="e.g. KG, RU")
+        codes = {}
+        for name, value in (("country", country), ("nationality", nationality)):
+            code = (value or "").strip().upper() or None
+            if code and (len(code) != 2 or not code.isalpha()):
+                raise SearchError(f"{name} {value!r} is not an ISO 3166-1 alpha-2 code", hint="e.g. KG, RU")
+            codes[name] = code
         state = (status or "").strip().lower() or None
         if state and state not in STATUSES:
             raise SearchError(f"status {status!r} is not a review status", hint=", ".join(STATUSES))
         for name, value in (("since", since), ("until", until)):
             if value and value.strip() and parse_partial_date(value.strip()) is None:
                 raise SearchError(f"{name} {value!r} is not a date", hint="use YYYY-MM-DD, YYYY-MM or YYYY")
-        return cls(q=(q or "").strip()[:500], type=kind, country=code, status=state,
+        where = (place or "").strip() or None
+        if where and not _PLACE_ID.match(where):
+            raise SearchError(f"place {place!r} is not a place id", hint="pick a place from the facet list")
+        shown = (view or "").strip().lower() or "table"
+        if shown not in VIEWS:
+            raise SearchError(f"view {view!r} is not a view", hint=", ".join(VIEWS))
+        return cls(q=(q or "").strip()[:500], type=kind, country=codes["country"], place=where,
+                   perpetrator=_positive(perpetrator, "perpetrator"), target=_positive(target, "target"),
+                   nationality=codes["nationality"], status=state,
                    since=(since or "").strip() or None, until=(until or "").strip() or None,
-                   min_sources=_positive(min_sources, "min_sources"), page=_positive(page, "page") or 1)
+                   min_sources=_positive(min_sources, "min_sources"), page=_positive(page, "page") or 1, view=shown)
 
     def params(self, **changes: Any) -> dict[str, str]:
-        """The query string of this search (with `changes`), without empty values."""
+        """The query string of this search (with `changes`), without empty or default values."""
         values = {**asdict(self), **changes}
-        return {k: str(v) for k, v in values.items() if v not in (None, "") and not (k == "page" and v == 1)}
+        return {k: str(v) for k, v in values.items()
+                if v not in (None, "") and not (k == "page" and v == 1) and not (k == "view" and v == "table")}
 
-    def accepts(self, view: IncidentView) -> bool:
-        if self.type and self.type not in view.types:
-            return False
-        if self.country and (view.country or "") != self.country:
-            return False
-        if self.status and view.review_status != self.status:
-            return False
-        if self.min_sources and (view.incident.independent_sources or 0) < self.min_sources:
-            return False
-        if self.since:
+    @property
+    def filtered(self) -> bool:
+        return bool(self.params(page=1, view="table"))
+
+    def facet_filters(self) -> list[tuple[str, str]]:
+        return [(facet, str(value)) for facet, value in (
+            ("type", self.type), ("country", self.country), ("place", self.place), ("perpetrator", self.perpetrator),
+            ("target", self.target), ("nationality", self.nationality), ("status", self.status)) if value is not None]
+
+    def conditions(self, session: Session, *, walk: bool = False, full_text: Any = None) -> list[Any]:
+        """SQL conditions on incident_state (kolokol.facets) for every filter of this query. `walk`:
+        facet filters as correlated lookups, for reading rows in date order (kolokol.facets.newest);
+        otherwise as id lists, for counting and grouping. `full_text`: the full-text condition when
+        already computed (with encryption it costs a pass over candidate texts)."""
+        s = facets.S
+        # For counting, one id list drives the query (full text if any, else the likely smallest facet's
+        # posting list) and the other filters are lookups per row: SQLite then never builds a big list.
+        driven = walk or bool(_terms(self.q))
+        filters = sorted(self.facet_filters(), key=lambda fv: SELECTIVE.index(fv[0]))
+        out: list[Any] = [facets.has_facet(facet, value, correlated=driven or i > 0)
+                          for i, (facet, value) in enumerate(filters)]
+        if self.min_sources:
+            out.append(s.independent_sources >= self.min_sources)
+        if self.since:  # dates as day numbers: the date-order index (sort_key) serves the range
             start = parse_partial_date(self.since)
-            if start and (view.date_start is None or view.date_start < start[0]):
-                return False
+            if start:
+                out.append(s.sort_key >= start[0].toordinal())
         if self.until:
             end = parse_partial_date(self.until)
-            if end and (view.date_start is None or view.date_start > _period_end(*end)):
-                return False
-        return True
+            if end:
+                out.append(s.sort_key.between(1, _period_end(*end).toordinal()))
+        if _terms(self.q):
+            out.append(full_text if full_text is not None else full_text_condition(session, self.q, s.incident_id))
+        return out
 
 
 def _positive(value: int | str | None, name: str) -> int | None:
@@ -256,58 +344,152 @@ class SearchResult:
     pages: int
     incidents: list[IncidentRow]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # display names of id-valued facets
+    facets_sampled: int | None = None  # facets counted on the newest this many matches
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["query"] = asdict(self.query)
-        data["facets"] = {k: [{"value": v, "count": n} for v, n in vs] for k, vs in self.facets.items()}
+        data["facets"] = {k: [{"value": v, "count": n, **({"label": self.labels[k][v]}
+                                                            if v in self.labels.get(k, {}) else {})}
+                              for v, n in vs] for k, vs in self.facets.items()}
+        del data["labels"]
         return data
 
 
-def _row(view: IncidentView) -> IncidentRow:
+def _row(view: IncidentView, *, text: bool = True) -> IncidentRow:
     first = view.mentions[0] if view.mentions else None
     return IncidentRow(id=view.incident.id, key=view.key, date=view.date, types=view.types, country=view.country,
                        place=view.place_name, review_status=view.review_status,
                        visibility=view.incident.visibility, independent_sources=view.incident.independent_sources,
-                       reports=len({m.report_id for m in view.mentions}), evidence=first.evidence if first else "")
+                       reports=len({m.report_id for m in view.mentions}),
+                       evidence=first.evidence if first and text else "")
 
 
-def _facets(views: Sequence[IncidentView]) -> dict[str, list[tuple[str, int]]]:
-    counts = {
-        "type": Counter(t for v in views for t in v.types),
-        "country": Counter(v.country or "?" for v in views),
-        "status": Counter(v.review_status for v in views),
-        "sources": Counter(str(v.incident.independent_sources) for v in views),
-    }
-    return {k: sorted(c.items(), key=lambda kv: (-kv[1], kv[0])) for k, c in counts.items()}
+def scope_conditions(session: Session, user: UserInfo | None) -> list[Any]:
+    """What `user` may see, as conditions on incident_state (none for analysts: they see every row)."""
+    facets.ensure_facets(session)
+    clause = facets.in_scope(visible_incidents(user))
+    return [] if clause is None or isinstance(visible_incidents(user), True_) else [clause]
 
 
-def search_incidents(db: Database, query: SearchQuery, *, page_size: int = PAGE_SIZE) -> SearchResult:
-    """Merged incidents (analysts' edits applied) that pass every filter, newest first."""
+def _date_text(start: dt.date | None, precision: str | None) -> str | None:
+    if start is None:
+        return None
+    return {"year": start.strftime("%Y"), "month": start.strftime("%Y-%m")}.get(precision or "day", start.isoformat())
+
+
+def incident_rows(session: Session, ids: Sequence[int], *, text: bool = True) -> list[IncidentRow]:
+    """Rows of the given incidents, in the given order, from the derived search tables (analysts'
+    edits applied there) plus the first report's evidence sentence: a handful of small queries."""
+    if not ids:
+        return []
+    wanted = list(ids)
+    st, inc = facets.S, models.Incident
+    states = {r.incident_id: r for r in session.execute(
+        select(st.incident_id, st.date_start, st.date_precision, st.country, st.place_id, st.review_status,
+               st.independent_sources, inc.key, inc.visibility)
+        .join(inc, inc.id == st.incident_id).where(st.incident_id.in_(wanted)))}
+    types: dict[int, list[str]] = {}
+    for iid, value in session.execute(select(facets.F.incident_id, facets.F.value)
+                                      .where(facets.F.facet == "type", facets.F.incident_id.in_(wanted))):
+        types.setdefault(iid, []).append(value)
+    place_ids = sorted({r.place_id for r in states.values() if r.place_id})
+    places = dict(session.execute(select(models.Place.id, models.Place.name)
+                                  .where(models.Place.id.in_(place_ids))).all()) if place_ids else {}
+    human = facets.human_values(session, wanted)
+    first: dict[int, tuple[int, int, str]] = {}
+    reports: dict[int, set[int]] = {}
+    mentions = select(models.Mention.incident_id, models.Mention.report_id, models.Mention.ordinal)
+    if text:
+        mentions = mentions.add_columns(models.Mention.evidence)
+    for row in session.execute(mentions.where(models.Mention.incident_id.in_(wanted),
+                                              models.Mention.current.is_(True))):
+        iid, rid, ordinal = row[0], row[1], row[2]
+        reports.setdefault(iid, set()).add(rid)
+        if iid not in first or (rid, ordinal) < first[iid][:2]:
+            first[iid] = (rid, ordinal, row[3] if text else "")
+    out = []
+    for iid in wanted:
+        r = states.get(iid)
+        if r is None:
+            continue
+        place = human.get(iid, {}).get("place") or places.get(r.place_id or "")
+        out.append(IncidentRow(id=iid, key=r.key, date=_date_text(r.date_start, r.date_precision),
+                               types=sort_types(types.get(iid, [])), country=r.country, place=place,
+                               review_status=r.review_status, visibility=r.visibility,
+                               independent_sources=r.independent_sources, reports=len(reports.get(iid, ())),
+                               evidence=first[iid][2] if iid in first else ""))
+    return out
+
+
+_FACET_CACHE: OrderedDict[tuple[Any, ...], tuple[int, dict[str, list[tuple[str, int]]], bool]] = OrderedDict()
+_FACET_CACHE_SIZE = 256
+_FACET_CACHE_LOCK = threading.Lock()
+
+
+def search_incidents(db: Database, query: SearchQuery, *, page_size: int = PAGE_SIZE,
+                     user: UserInfo | None = SYSTEM, with_facets: bool = True,
+                     facet_sample: int = facets.FACET_SAMPLE) -> SearchResult:
+    """Merged incidents `user` may see (analysts' edits applied) that pass every filter, newest first,
+    one page of them, and the facet counts of all of them (of the newest `facet_sample` when more
+    match: `facets_sampled`). Filters, counts and paging run in SQL. For those who see every
+    incident, the total and the facet counts of a search are cached until the data changes
+    (kolokol.facets.epoch), so paging and coming back cost only the page."""
     with db.session() as s:
-        ids = full_text_ids(s, query.q) if _terms(query.q) else None
-        views = [] if ids is not None and not ids else load_views(s, incident_ids=sorted(ids) if ids else None)
-        views = [v for v in views if query.accepts(v)]
-    views.sort(key=lambda v: (v.date_start or dt.date.min, v.incident.id), reverse=True)
-    pages = max(1, math.ceil(len(views) / page_size))
-    page = min(query.page, pages)
-    shown = views[(page - 1) * page_size:page * page_size]
-    return SearchResult(query=query, total=len(views), page=page, pages=pages, incidents=[_row(v) for v in shown],
-                        facets=_facets(views))
+        scope = scope_conditions(s, user)
+        text_condition = full_text_condition(s, query.q, facets.S.incident_id) if _terms(query.q) else None
+        conditions = scope + query.conditions(s, full_text=text_condition)
+        walking = scope + query.conditions(s, walk=True, full_text=text_condition)
+        key = None if scope else (str(db.engine.url), facets.epoch(s), tuple(sorted(query.params(page=1).items())),
+                                  with_facets, facet_sample)
+        with _FACET_CACHE_LOCK:
+            cached = _FACET_CACHE.get(key) if key else None
+            if cached is not None:
+                _FACET_CACHE.move_to_end(key)  # type: ignore[arg-type]
+        if cached is None:
+            only = query.facet_filters()
+            single = only[0] if len(only) == 1 and len(conditions) == 1 else None
+            total = facets.count_matching(s, conditions, single=single)
+            counts, sampled = (facets.count_facets(s, conditions, total=total, sample=facet_sample, walking=walking)
+                               if with_facets else ({}, False))
+            if key:
+                with _FACET_CACHE_LOCK:
+                    _FACET_CACHE[key] = (total, counts, sampled)
+                    while len(_FACET_CACHE) > _FACET_CACHE_SIZE:
+                        _FACET_CACHE.popitem(last=False)
+        else:
+            total, counts, sampled = cached
+        pages = max(1, math.ceil(total / page_size))
+        page = min(query.page, pages)
+        ids = facets.page_ids(s, walking, offset=(page - 1) * page_size, limit=page_size, total=total)
+        rows = incident_rows(s, ids, text=can(user, Permission.READ_REPORTS))
+        labels = facets.facet_labels(s, counts) if with_facets else {}
+    return SearchResult(query=query, total=total, page=page, pages=pages, incidents=rows, facets=counts,
+                        labels=labels, facets_sampled=facet_sample if sampled else None)
 
 
-def dashboard(db: Database, *, latest: int = 10) -> dict[str, Any]:
-    """Counts by type, country and review status, and the latest incidents."""
+def dashboard(db: Database, *, latest: int = 10, user: UserInfo | None = SYSTEM) -> dict[str, Any]:
+    """Counts by type, country and review status, and the latest incidents (of those `user` may see)."""
+    result = search_incidents(db, SearchQuery(), page_size=latest, user=user, facet_sample=10**9)
     with db.session() as s:
-        views = load_views(s)
-        reports = s.scalar(select(func.count()).select_from(models.Report)) or 0
-    facets = _facets(views)
-    views.sort(key=lambda v: (v.date_start or dt.date.min, v.incident.id), reverse=True)
-    return {"incidents": len(views), "reports": reports,
-            "by_type": [{"value": v, "count": n} for v, n in facets["type"]],
-            "by_country": [{"value": v, "count": n} for v, n in facets["country"]],
-            "by_status": [{"value": v, "count": n} for v, n in facets["status"]],
-            "latest": [asdict(_row(v)) for v in views[:latest]]}
+        reports = (s.scalar(select(func.count()).select_from(models.Report)) or 0) \
+            if can(user, Permission.READ_REPORTS) else None
+    data: dict[str, Any] = {
+        "incidents": result.total, "reports": reports,
+        "by_type": [{"value": v, "count": n} for v, n in result.facets["type"]],
+        "by_country": [{"value": v, "count": n} for v, n in result.facets["country"]],
+        "by_status": [{"value": v, "count": n} for v, n in result.facets["status"]],
+        "latest": [asdict(r) for r in result.incidents]}
+    if can(user, Permission.REVIEW):
+        data["queue"] = dict(result.facets["status"]).get("new", 0)
+    if can(user, Permission.ALERTS):
+        from kolokol.alerts import current_alerts
+
+        found = current_alerts(db, user=user, recent_days=DASHBOARD_ALERT_DAYS)
+        data["alerts"] = [a.to_dict() for a in found[:5]]
+        data["alerts_active"] = sum(1 for a in found if a.active)
+    return data
 
 
 # --- evidence --------------------------------------------------------------------------------------
@@ -364,33 +546,78 @@ def _report_ref(r: models.Report) -> dict[str, Any]:
             "published": r.published, "language": r.language, "copy_of_id": r.copy_of_id}
 
 
-def incident_detail(db: Database, incident_id: int, *, with_text: bool = True) -> dict[str, Any]:
-    """Every field (edits applied) with all its values side by side, the sources, and each merged
-    report-level incident with its evidence spans (and, for pages, the highlighted report text)."""
+def incident_actors(session: Session, mention_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The actors the given mentions name (targets first), for links to their pages."""
+    if not mention_ids:
+        return []
+    rows = session.execute(select(models.MentionActor.role, models.Actor)
+                           .join(models.Actor, models.Actor.id == models.MentionActor.actor_id)
+                           .where(models.MentionActor.mention_id.in_(list(mention_ids)))).all()
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for role, actor in rows:
+        out[(role, actor.id)] = {"id": actor.id, "role": role, "kind": actor.kind, "name": actor.name,
+                                 "country": actor.country,
+                                 "names": sorted({_fold(actor.name)} | {_fold(a.alias) for a in actor.aliases})}
+    return sorted(out.values(), key=lambda a: (a["role"] != "target", a["name"]))
+
+
+def _actor_of(value: Any, variants: Iterable[Any], actors: Sequence[dict[str, Any]], role: str) -> int | None:
+    names = {_fold(str(v)) for v in (value, *variants) if v}
+    for actor in actors:
+        if actor["role"] == role and names & set(actor["names"]):
+            return int(actor["id"])
+    return None
+
+
+def _human_field(name: str, human: dict[str, Any]) -> Any:
+    if name == "date" and "date" in human:
+        return human["date"] + (f" ({human['date_precision']})" if human.get("date_precision") else "") \
+            if human["date"] else None
+    if name == "place" and ("place" in human or "place_id" in human):
+        return human.get("place") or human.get("place_id")
+    return human.get(name)
+
+
+def incident_detail(db: Database, incident_id: int, *, with_text: bool = True,
+                    user: UserInfo | None = SYSTEM) -> dict[str, Any]:
+    """Every field with all its values side by side (an analyst's value first), the sources, the
+    actors, and each merged report-level incident with its evidence spans (and, for pages, the
+    highlighted report text). Report texts only for those who may read reports."""
+    reads_reports = can(user, Permission.READ_REPORTS)
     with db.session() as s:
-        views = load_views(s, incident_ids=[incident_id])
+        allowed = s.scalar(select(models.Incident.id).where(models.Incident.id == incident_id,
+                                                            visible_incidents(user)))
+        views = load_views(s, incident_ids=[incident_id]) if allowed is not None else []
         if not views:
             raise NotFound(f"no incident {incident_id}", hint="see /incidents for the list")
         view = views[0]
         reports = {r.id: r for r in s.scalars(select(models.Report).where(
             models.Report.id.in_({m.report_id for m in view.mentions})))}
+        human = facets.human_values(s, [incident_id]).get(incident_id, {})
+        actors = incident_actors(s, [m.id for m in view.mentions])
         values = view.values
         fields = []
         for name in FIELDS:
-            entries = [{"value": e.get("value"), "sources": e.get("sources", 0), "mentions": e.get("mentions", 0),
-                        "outlets": e.get("outlets", []), "reports": e.get("reports", [])}
-                       for e in values.get(name, [])]
+            entries = []
+            for e in values.get(name, []):
+                entry = {"value": e.get("value"), "sources": e.get("sources", 0), "mentions": e.get("mentions", 0),
+                         "outlets": e.get("outlets", []), "reports": e.get("reports", [])}
+                if name in ("targets", "perpetrators"):
+                    entry["actor_id"] = _actor_of(e.get("value"), e.get("variants", []), actors,
+                                                  "target" if name == "targets" else "perpetrator")
+                entries.append(entry)
+            edited = name in human or (name == "place" and "place_id" in human)
             fields.append({"name": name, "values": entries, "conflict": name in SINGLE_VALUED and len(entries) > 1,
-                           "edited": name in view.edited})
+                           "edited": edited, "human": _human_field(name, human) if edited else None})
         mentions = []
         for m in view.mentions:
             report = reports.get(m.report_id)
-            clean = report.clean_text if report else ""
-            spans = valid_spans(clean, evidence_spans(m.evidence_spans))
+            clean = report.clean_text if report and reads_reports else ""
+            spans = valid_spans(clean, evidence_spans(m.evidence_spans)) if reads_reports else []
             item = {"id": m.id, "report": _report_ref(report) if report else None, "ordinal": m.ordinal,
                     "types": m.types, "date": m.date, "country": m.country, "place": m.place,
-                    "outcome": m.outcome, "evidence": m.evidence, "confidence": m.confidence,
-                    "extractor": f"{m.extractor} {m.extractor_version}", "spans": spans}
+                    "outcome": m.outcome if reads_reports else None, "evidence": m.evidence if reads_reports else "",
+                    "confidence": m.confidence, "extractor": f"{m.extractor} {m.extractor_version}", "spans": spans}
             if with_text:
                 item["segments"] = highlight_segments(clean, spans)
             mentions.append(item)
@@ -400,7 +627,8 @@ def incident_detail(db: Database, incident_id: int, *, with_text: bool = True) -
                 "origin_country": view.origin_country, "place": view.place_name,
                 "review_status": view.review_status, "visibility": inc.visibility, "locked": inc.locked,
                 "independent_sources": inc.independent_sources, "edited_fields": view.edited,
-                "fields": fields, "sources": view.sources, "mentions": mentions}
+                "fields": fields, "sources": view.sources, "mentions": mentions, "report_text": reads_reports,
+                "actors": [{k: v for k, v in a.items() if k != "names"} for a in actors]}
 
 
 def report_detail(db: Database, report_id: int, *, with_text: bool = True) -> dict[str, Any]:

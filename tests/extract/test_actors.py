@@ -667,9 +667,7 @@ def test_names_yaml_schema() -> None:
     for key in ("strong", "weak"):
         assert all(isinstance(s, str) and s.islower() for s in names["surname_suffixes"][key])
     assert {"kyzy", "uulu", "кызы", "уулу"} <= set(names["name_particles"])
-    for cc, nat in names["nationalities"].items():
-        assert _alpha2_ok(cc), cc
-        assert nat["adjectives"] and nat["places"], cc
+    assert "nationalities" not in names  # one table: nationalities.yaml, shared with the gazetteer
     for official in names["officials"]:
         assert _alpha2_ok(official["country"]) and official["surnames"], official
     for table in ("number_words_en", "number_words_ru"):
@@ -685,3 +683,49 @@ def test_lexicon_compiles() -> None:
     lx = actors.get_lexicon()
     assert lx.agency_index and lx.first_names and lx.officials and lx.triggers
     assert lx.first_names["yulia"] == lx.first_names["julia"]
+
+
+def test_nationalities_yaml_is_the_one_table_for_actors_and_gazetteer() -> None:
+    """nationalities.yaml feeds both the gazetteer and the actors step: every English adjective and
+    place, and a stem of every Russian adjective and demonym, reach the actors' lexicon."""
+    from kolokol.resolve.gazetteer import country_of_adjective
+
+    data = load_lexicon_file("nationalities.yaml")
+    lx = actors.get_lexicon()
+    seen = set()
+    for entry in data["nationalities"]:
+        cc = entry["country"]
+        assert _alpha2_ok(cc) and cc not in seen, cc
+        seen.add(cc)
+        places = entry["places"]
+        assert set(places) == {"en", "ru"} and places["en"] and places["ru"], cc
+        for word in entry["en"].get("adjectives", []):
+            assert lx.adj_en[word] == cc or country_of_adjective(word) != cc, (cc, word)
+        for place in places["en"]:
+            assert place in lx.place_en, (cc, place)
+        for place in places["ru"]:
+            assert place in lx.ru_place, (cc, place)
+        for word in entry["ru"].get("adjectives", []) + entry["ru"]["demonyms"]:
+            w = word.lower()
+            if " " not in w:
+                assert any(w.startswith(stem) for stem, _ in lx.ru_adj + lx.ru_demonym), (cc, word)
+    # Every city adjective of place_adjectives.yaml belongs to a country through its city.
+    city_adjectives = load_lexicon_file("place_adjectives.yaml")["ru"]
+    stems = {stem for stem, _ in lx.ru_adj}
+    assert set(city_adjectives) <= stems, set(city_adjectives) - stems
+
+
+@pytest.mark.parametrize(("text", "lang", "country"), [
+    ("Rwandan police detained him.", "en", "RW"),
+    ("Thai immigration police arrested her.", "en", "TH"),
+    ("Сотрудники бельгийской полиции задержали его.", "ru", "BE"),
+])
+def test_nationality_table_gives_agencies_a_country(text: str, lang: str, country: str) -> None:
+    found = [a for a in find_actors(text, lang) if a.kind == "agency"]
+    assert found and found[0].country == country, found
+
+
+def test_russian_demonym_stems() -> None:
+    stems = actors.ru_demonym_stems(["россиянин", "чеченец", "китаец", "турки", "русский", "казашка", "узбек"])
+    assert {"россиян", "чеченц", "чеченец", "китайц", "турк", "русск", "казашк", "узбек"} <= stems
+    assert actors.ru_adjective_stems(["кыргызский", "российский"]) == {"кыргызск", "российск"}

@@ -103,3 +103,8 @@ def test_crlf_front_matter_and_markdown_title():
     assert report.source_id == "w1" and report.language == "kk"
     assert report.text == "# Heading line\r\nBody.\r\n"
     assert report.title == "Heading line"
+
+
+def test_impossible_date_in_front_matter_is_a_clear_failure():
+    with pytest.raises(IngestError, match="malformed front matter"):
+        parse("---\ntitle: A report\npublished: 2023-05-34\n---\nText\n")

@@ -1,5 +1,6 @@
 """A small database built once per module and backend from tests/data/web (ingest, extraction,
-merging, search index), and a TestClient over it."""
+merging, search index), and a TestClient over it, signed in as an analyst (tests/web/auth_helpers.py
+makes accounts of other roles)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ def web_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture(scope="module")
 def client(web_db: Database) -> TestClient:
+    """Signed in as an analyst (sees every incident and report; its X-CSRF-Token header is set)."""
+    from kolokol.security.roles import Role
     from kolokol.web.app import create_app
+    from tests.web.auth_helpers import signed_in_client
 
-    return TestClient(create_app(web_db))
+    return signed_in_client(create_app(web_db), web_db, Role.ANALYST)

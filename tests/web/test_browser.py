@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from kolokol.store.db import open_database
+from kolokol.security.roles import Role
+from kolokol.store.db import Database, open_database
+from tests.web.auth_helpers import TestAccount, login_browser, make_user
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
@@ -29,17 +31,31 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright pac
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    import uvicorn
-
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     from kolokol.config import load_settings
     from kolokol.demo import build_demo_database
     from kolokol.search import reindex_incidents
-    from kolokol.web.app import create_app
 
     url = build_demo_database(tmp_path_factory.mktemp("demo") / "demo.db", load_settings({}))
     db = open_database(url)
     reindex_incidents(db)
+    yield db
+    db.close()
+
+
+@pytest.fixture(scope="module")
+def analyst(demo_db: Database) -> TestAccount:
+    """An analyst account (with TOTP) that the browser signs in as: demo incidents are restricted."""
+    return make_user(demo_db, Role.ANALYST)
+
+
+@pytest.fixture(scope="module")
+def server(demo_db: Database) -> Iterator[str]:
+    import uvicorn
+
+    from kolokol.web.app import create_app
+
+    db = demo_db
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -54,10 +70,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
     thread.join(timeout=10)
-    db.close()
 
 
-def test_pages_in_chromium_stay_on_the_origin(server: str) -> None:
+def test_pages_in_chromium_stay_on_the_origin(server: str, demo_db: Database, analyst: TestAccount) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     requests: list[str] = []
     errors: list[str] = []
@@ -69,6 +84,7 @@ def test_pages_in_chromium_stay_on_the_origin(server: str) -> None:
             page.on("pageerror", lambda e: errors.append(str(e)))
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
+            login_browser(page, server, analyst, db=demo_db)  # password, then the TOTP code
             page.goto(server + "/")
             assert page.locator("h1").inner_text() == "Dashboard"
             page.screenshot(path=str(ARTIFACTS / "web-dashboard.png"), full_page=True)
@@ -107,3 +123,37 @@ def test_pages_in_chromium_stay_on_the_origin(server: str) -> None:
     assert outside == [], f"requests left the origin: {outside}"
     assert any(u.endswith("/static/kolokol.js") for u in requests)
     assert errors == [], errors  # includes CSP violations reported on the console
+
+
+def test_sign_in_and_out_in_chromium(server: str, demo_db: Database, analyst: TestAccount) -> None:
+    """The real forms: a wrong password, the password and code steps, the account menu, sign out;
+    the session cookie is HttpOnly and SameSite=Strict (not Secure: plain http on loopback)."""
+    errors: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            context = browser.new_context()
+            page = context.new_page()
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(server + "/reports/1")  # a page for analysts: off to the sign-in form
+            assert "/login?next=%2Freports%2F1" in page.url
+            page.fill("input[name=username]", analyst.username)
+            page.fill("input[name=password]", "not the password at all")
+            with page.expect_navigation():
+                page.click("form.auth button[type=submit]")
+            assert page.locator("p.error").count() == 1 and "/login" in page.url
+            page.screenshot(path=str(ARTIFACTS / "web-login.png"), full_page=True)
+            login_browser(page, server, analyst, db=demo_db)
+            assert page.locator("header .account a[href='/account']").inner_text() == analyst.username
+            [cookie] = [c for c in context.cookies() if c["name"] == "kolokol-session"]
+            assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and not cookie["secure"]
+            page.goto(server + "/reports/1")
+            assert page.locator(".report-text").count() == 1
+            with page.expect_navigation():
+                page.click("header .account button")  # sign out (a POST form with its CSRF token)
+            page.goto(server + "/reports/1")
+            assert "/login" in page.url
+        finally:
+            browser.close()
+    assert [e for e in errors if "401" not in e] == [], errors

@@ -1,8 +1,9 @@
 """The actors step: state bodies, organisations, groups and persons named in a report.
 
 `find_actors(text, lang)` returns `ActorMention`s sorted by position. Knowledge lives in
-`lexicon/agencies.yaml` (state bodies and proxies) and `lexicon/names.yaml` (name parts, cue words,
-officials, nationalities, group and organisation nouns); this module holds only the rules.
+`lexicon/agencies.yaml` (state bodies and proxies), `lexicon/names.yaml` (name parts, cue words,
+officials, group and organisation nouns) and `lexicon/nationalities.yaml` (the nationality table the
+gazetteer reads too); this module holds only the rules.
 
 Order matters: agencies are found first, then organisations, then persons, then groups, and a
 later kind never overlaps an earlier one, so "the Russian embassy" is never a person and
@@ -206,6 +207,7 @@ class Lexicon:
     credit_markers: frozenset[str] = frozenset()
     byline_prefixes: tuple[str, ...] = ()
     cap_heads: frozenset[str] = frozenset()
+    state_body_words: frozenset[str] = frozenset()  # "State", "Security": a capitalised state body
     role_cache: dict[str, tuple[float, str]] = field(default_factory=dict)
     # lower-case word (also with "'s") -> (key, rules it may open)
     triggers: dict[str, tuple[str, frozenset[str]]] = field(default_factory=dict)
@@ -221,7 +223,10 @@ def get_lexicon() -> Lexicon:
     """Load and compile names.yaml and agencies.yaml (once per process)."""
     names = load_lexicon_file("names.yaml")
     lx = Lexicon()
-    _load_agencies(lx, load_lexicon_file("agencies.yaml").get("agencies") or [])
+    agencies = load_lexicon_file("agencies.yaml")
+    _load_agencies(lx, agencies.get("agencies") or [])
+    bodies = agencies.get("state_bodies") or {}
+    lx.state_body_words = frozenset(bodies.get("words") or [])
 
     for gender in ("male", "female"):
         for entry in (names.get("first_names") or {}).get(gender) or []:
@@ -257,19 +262,7 @@ def get_lexicon() -> Lexicon:
         for s in o.get("surnames") or []:
             lx.officials.setdefault(fold_name(s), []).append(off)
 
-    for cc, nat in (names.get("nationalities") or {}).items():
-        for a in nat.get("adjectives") or []:
-            lx.adj_en[a] = cc
-        for d in nat.get("demonyms") or []:
-            lx.demonym_en[d] = cc
-        for p in nat.get("places") or []:
-            lx.place_en[p] = cc
-        lx.ru_adj += [(s.lower(), cc) for s in nat.get("ru_adjectives") or []]
-        lx.ru_demonym += [(s.lower(), cc) for s in nat.get("ru_demonyms") or []]
-        for p in nat.get("ru_places") or []:
-            lx.ru_place[p] = cc
-    lx.ru_adj.sort(key=lambda t: -len(t[0]))
-    lx.ru_demonym.sort(key=lambda t: -len(t[0]))
+    _load_nationalities(lx)
 
     nn = names.get("not_name_words") or {}
     lx.function_words = frozenset(nn.get("function") or [])
@@ -293,8 +286,68 @@ def get_lexicon() -> Lexicon:
     lx.byline_prefixes = tuple(names.get("byline_prefixes") or [])
     lx.cap_heads = frozenset(names.get("organization_heads_capitalised") or [])
     lx.res = _compile_rules(lx, names)
+    lx.res["state_body"] = _state_body_rule(bodies)
     lx.triggers = _triggers(lx, names)
     return lx
+
+
+_RU_ADJ_ENDINGS = ("ий", "ый", "ой", "ая", "ое", "ие", "ые")
+
+
+def ru_adjective_stems(words: Iterable[str]) -> set[str]:
+    """Stems of Russian adjectives in the dictionary form: "кыргызский" -> "кыргызск"."""
+    return {w.lower()[:-2] for w in words if " " not in w and w.lower().endswith(_RU_ADJ_ENDINGS)}
+
+
+def ru_demonym_stems(words: Iterable[str]) -> set[str]:
+    """Stems that every case form of a Russian demonym starts with: "россиянин" -> "россиян"
+    (россияне, россиянина), "чеченец" -> "чеченц" (чеченца, чеченцы) and "чеченец", "китаец" ->
+    "китайц", "чеченка" -> "чеченк", "турки" -> "турк", "русский" -> "русск"."""
+    out: set[str] = set()
+    for word in words:
+        w = word.lower()
+        if " " in w or len(w) < 3:
+            continue
+        if w.endswith(_RU_ADJ_ENDINGS) and len(w) > 5:
+            out.add(w[:-2])  # a noun made from an adjective ("русский", "русские")
+        elif w.endswith(("анин", "янин", "арин")):
+            out.add(w[:-2])
+        elif w.endswith("ец"):
+            out.update({w, w[:-2] + ("йц" if w[-3] in "аеиоуяюэ" else "ц")})
+        elif (w.endswith("ка") and len(w) > 5) or (w.endswith(("е", "ы", "и")) and len(w) >= 5):
+            out.add(w[:-1])
+        else:
+            out.add(w)
+    return out
+
+
+def _load_nationalities(lx: Lexicon) -> None:
+    """The nationality table (`nationalities.yaml`, shared with the gazetteer): English adjectives,
+    demonyms and place names as written; Russian adjective and demonym stems derived from the
+    dictionary forms, with the city adjectives of `place_adjectives.yaml` ("бишкекский")."""
+    city_adjectives: dict[str, str] = load_lexicon_file("place_adjectives.yaml").get("ru") or {}
+    for entry in load_lexicon_file("nationalities.yaml").get("nationalities") or []:
+        cc = str(entry["country"])
+        en, ru, places = entry.get("en") or {}, entry.get("ru") or {}, entry.get("places") or {}
+        for a in en.get("adjectives") or []:
+            lx.adj_en.setdefault(a, cc)
+        adjectives = set(en.get("adjectives") or [])
+        for d in en.get("demonyms") or []:
+            # A word that is also the adjective ("Russian") is a noun for people only when it has no
+            # plural of its own ("five Kyrgyz", "the Chinese").
+            if d not in adjectives or d.endswith(("z", "ese", "ss")):
+                lx.demonym_en.setdefault(d, cc)
+        for p in places.get("en") or []:
+            lx.place_en.setdefault(p, cc)
+        ru_places = [str(p) for p in places.get("ru") or []]
+        for p in ru_places:
+            lx.ru_place.setdefault(p, cc)
+        stems = ru_adjective_stems(ru.get("adjectives") or [])
+        stems |= {stem for stem, city in city_adjectives.items() if city in ru_places}
+        lx.ru_adj += [(s, cc) for s in sorted(stems)]
+        lx.ru_demonym += [(s, cc) for s in sorted(ru_demonym_stems(ru.get("demonyms") or []))]
+    lx.ru_adj.sort(key=lambda t: -len(t[0]))
+    lx.ru_demonym.sort(key=lambda t: -len(t[0]))
 
 
 def _triggers(lx: Lexicon, names: dict[str, Any]) -> dict[str, tuple[str, frozenset[str]]]:
@@ -393,6 +446,19 @@ def _load_agencies(lx: Lexicon, agencies: list[dict[str, Any]]) -> None:
             rx = re.compile(compile_agency_pattern(p) + r"(?![\w])", 0 if cs else re.IGNORECASE)
             for key in first_word_keys(p):
                 lx.agency_index.setdefault(key, []).append((rx, idx))
+
+
+def _state_body_rule(bodies: dict[str, Any]) -> re.Pattern[str]:
+    """A capitalised name of a state body the lexicon does not list: capitalised words ending in a
+    head noun ("Supreme State Security Prosecution", "Cairo Criminal Court") or a head noun with
+    "of"/"for" and capitalised words ("Presidency of State Security", "Ministry of State Security")."""
+    heads = _alts(bodies.get("heads") or [])
+    cap = rf"[{_UP}][\w'’]*(?:-[\w'’]+)*"
+    link = r"(?:of|for|and|on|the)"
+    return re.compile(
+        rf"(?<![\w-])(?P<name>(?:{cap}[ \t]+(?:{link}[ \t]+){{0,2}}){{0,5}}(?-i:{heads})"
+        rf"(?:[ \t]+(?:of|for)[ \t]+(?:the[ \t]+)?{cap}(?:[ \t]+(?:{link}[ \t]+){{0,2}}{cap}){{0,4}})?)(?![\w-])"
+    )
 
 
 def _compile_rules(lx: Lexicon, names: dict[str, Any]) -> dict[str, re.Pattern[str]]:
@@ -722,19 +788,99 @@ def _find_agencies(
             if m := rx.match(text, s):
                 raw.append((s, m.end(), idx))
     raw.sort(key=lambda t: (t[0], -(t[1] - t[0])))
+    mentions: list[ActorMention] = []
+    last_end = -1
+    for start, end, idx in raw:
+        if start < last_end:
+            continue  # a shorter pattern inside a longer match ("police" in "riot police")
+        last_end = end
+        mention = _agency_in_context(text, start, end, lx.agencies[idx], lx)
+        if mention is not None:
+            mentions.append(mention)
+    mentions += _find_state_bodies(text, lx)
+    # Widened names may overlap ("State Security" in "Supreme State Security Prosecution"): the
+    # longest wins.
     out: list[ActorMention] = []
     taken = _Occupied(len(text))
-    for start, end, idx in raw:
-        if taken.overlaps(start, end):
-            continue
-        mention = _agency_in_context(text, start, end, lx.agencies[idx], lx)
-        if mention is None:
-            continue
-        taken.add(mention.span.start, mention.span.end)
-        out.append(mention)
+    for mention in sorted(mentions, key=lambda a: (-(a.span.end - a.span.start), a.span.start)):
+        if not taken.overlaps(mention.span.start, mention.span.end):
+            taken.add(mention.span.start, mention.span.end)
+            out.append(mention)
+    out.sort(key=lambda a: a.span.start)
     for m in out:
         occupied.add(m.span.start, m.span.end)
     return out
+
+
+_LINK_WORDS = frozenset({"of", "for", "and", "on", "the"})
+_CAP_WORD_BEFORE = re.compile(rf"(?<![\w'’-])([{_UP}][\w'’]*(?:-[\w'’]+)*)[ \t]+\Z")
+_RU_ADJ_WORD = re.compile(r"(?:ий|ый|ой|ого|ому|ым|ом|ая|ой|ую)\Z")
+
+
+def _capitalised_start(text: str, start: int, lx: Lexicon, russian: bool) -> int:
+    """Where a capitalised name that ends with a body's head begins: "the Cairo Criminal Court",
+    "Higher Regional Court", "Верх-Исетский районный суд"; function words, months and nationality
+    adjectives (handled as context) stay outside."""
+    for _ in range(5):
+        m = _CAP_WORD_BEFORE.search(text, max(0, start - 40), start)
+        if m is None:
+            break
+        word = m.group(1)
+        if (word in lx.function_words or word in lx.org_reject_words or word in lx.adj_en
+                or _strip_possessive(word) or word.lower() in _PERSONNEL_EN
+                or _ru_stem_country(word.lower(), lx.ru_adj, 3)):
+            break
+        if russian and not _RU_ADJ_WORD.search(word):
+            break  # only an adjective belongs to a Russian body's name ("Ленинский районный суд")
+        if _sentence_start_before(text, m.start(1)) and word.lower() in _STOP_LOWER:
+            break
+        start = m.start(1)
+    return start
+
+
+def _find_state_bodies(text: str, lx: Lexicon) -> list[ActorMention]:
+    """State bodies by the shape of their name, for countries and bodies the lexicon does not list."""
+    rx = lx.res.get("state_body")
+    if rx is None or not lx.state_body_words:
+        return []
+    out: list[ActorMention] = []
+    for m in rx.finditer(text):
+        name = m.group("name")
+        words = name.split()
+        # Leading words are context, not the name: "Officers of the", "Egypt's", "Kazakh".
+        while words and (words[0] in lx.function_words or words[0] in lx.adj_en or words[0] in _LINK_WORDS
+                         or words[0].lower() in _PERSONNEL_EN or _strip_possessive(words[0])):
+            words = words[1:]
+        if len(words) < 2 or not any(w in lx.state_body_words for w in words):
+            continue
+        if any(w in lx.org_reject_words and w not in lx.state_body_words for w in words):
+            continue
+        start = m.start("name") + len(name) - len(" ".join(words))
+        if text[start:m.end("name")] != " ".join(words):
+            start = m.start("name") + name.index(words[0])
+        entry = AgencyEntry(id=" ".join(words).lower(), country=None, profile=None, by_country={},
+                            place_sets_country=True, requires_country=False)
+        mention = _agency_in_context(text, start, m.end("name"), entry, lx)
+        if mention is not None:
+            out.append(mention)
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _gazetteer_country(word: str) -> str | None:
+    """The country of a city or country the nationality table does not list, from the gazetteer."""
+    from kolokol.resolve.gazetteer import get_gazetteer
+
+    place = get_gazetteer().lookup(word)
+    return place.country if place is not None and place.kind in ("city", "country") else None
+
+
+def _place_inside(text: str, start: int, end: int, lx: Lexicon) -> str | None:
+    """The country of a place named inside a body's name ("Cairo Criminal Court", "суд Бишкека")."""
+    for word in re.findall(r"[\w'’-]+", text[start:end]):
+        if cc := lx.place_en.get(word) or lx.ru_place.get(word):
+            return cc
+    return None
 
 
 def _agency_in_context(
@@ -742,18 +888,26 @@ def _agency_in_context(
 ) -> ActorMention | None:
     """Widen a lexicon match with a nationality adjective, personnel noun or country, and set `country`."""
     ctx: str | None = None
+    gazetteer_word: str | None = None
+    head = text[start:end]
+    if head[:1].isupper() or (_CYR.search(head) and re.search(r"суд|прокуратур|инспекци", head, re.I)):
+        # A capitalised name ending in the body's head noun: "the Cairo Criminal Court".
+        start = _capitalised_start(text, start, lx, bool(_CYR.search(head)))
+        ctx = _place_inside(text, start, end, lx)
     prev = _word_before(text, start)
     if prev:
         word, wstart = prev
         base = _strip_possessive(word)
         if word in lx.adj_en:  # "Kyrgyz security services": the adjective is part of the name
-            ctx, start = lx.adj_en[word], wstart
+            ctx, start = ctx or lx.adj_en[word], wstart
         elif cc := _ru_stem_country(word, lx.ru_adj, 3):  # "российские силовики"
             ctx, start = cc, wstart
         elif base and base in lx.place_en:  # "Kyrgyzstan's Interior Ministry": country, not name
             ctx = lx.place_en[base]
         elif entry.place_sets_country and word in lx.place_en:  # "Bishkek police"
             ctx = lx.place_en[word]
+        elif entry.place_sets_country and word[:1].isupper() and word not in lx.not_name and word.isascii():
+            gazetteer_word = base or word  # "Kigali police": tried after the words that follow
         if (prev := _word_before(text, start)) and re.match(
             r"(?:сотрудник|представител)\w{0,3}\Z", prev[0], re.I
         ):
@@ -781,7 +935,19 @@ def _agency_in_context(
         found = _place_at(after[skip:], lx.place_en) or _place_at(after[skip:], lx.ru_place)
         if found:
             ctx = ctx or found[0]  # "police in Bishkek": country only
+        elif len(after) > skip and after[skip][:1].isupper() and after[skip].isascii():
+            gazetteer_word = gazetteer_word or after[skip]  # "police in Kigali"
 
+    if ctx is None and entry.place_sets_country:
+        # "a Cairo criminal court", "the Almaty city court": a place among the few words before.
+        for word in reversed(_words_before(text, start, 3)):
+            if cc := lx.place_en.get(word) or lx.ru_place.get(word):
+                ctx = cc
+                break
+            if word.lower() in _STOP_LOWER:
+                break
+    if ctx is None and gazetteer_word:
+        ctx = _gazetteer_country(gazetteer_word)
     canonical, country = entry.id, entry.country
     if ctx:
         if ctx in entry.by_country:
@@ -1235,6 +1401,15 @@ def _gender_of(first: str | None, surname: str, lx: Lexicon) -> str | None:
     if re.search(r"(?:ov|ev|in|yn|sky|skiy|skii|ов|ев|ин|ий)\Z", low):
         return "m"
     return None
+
+
+def person_gender(name: str) -> str | None:
+    """"f" or "m" for a person's name when its first name or surname ending tells it, else None."""
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", name) if w[:1].isupper()]
+    if not words:
+        return None
+    return _gender_of(words[0] if len(words) > 1 else None, words[-1], get_lexicon()) or (
+        get_lexicon().first_names.get(words[0].lower(), (None, None))[1])
 
 
 def _feminine(surname: str) -> str:
@@ -1733,6 +1908,9 @@ def _find_persons_ru(text: str, lx: Lexicon, occupied: _Occupied, skip: _Occupie
                 canonical = off.name
         elif official:
             profile = "official"
+        if first_at is None and len(words) == 2 and not any(w.lower() in _PARTICLES_RU for w in words) \
+                and _RU_SURNAME_SHAPE.search(words[1]) and not _RU_SURNAME_SHAPE.search(words[0]):
+            first_at = 0  # a first name pymorphy does not know ("Эльвина Гасымова"): natasha saw two words
         kinds = [
             "particle" if w in _PARTICLES_RU else "first" if i == first_at else "surname"
             for i, w in enumerate(canonical_words)

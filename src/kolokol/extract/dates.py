@@ -80,6 +80,7 @@ class _Cand:
     resolve: Resolver
     uses_prev: bool = False
     next_anchor: bool = False  # "two days after March 3": the date right after is the anchor
+    shift: tuple[str, int] | None = None  # (unit, signed amount) of "two days after", to re-anchor it
 
 
 # ---------------------------------------------------------------------------------------------
@@ -806,8 +807,9 @@ def _scan_en_offset(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> It
     direction = lex.en_direction[_norm(m["dir"])]
     kind, resolve = _offset(unit, n, direction)
     # Only "after"/"before" can take the date written next as anchor, not "later"/"earlier".
+    anchored = _norm(m["dir"]) in ("after", "before", "prior to")
     yield _Cand(m.start(), m.end(), f"dates.{kind}.v1", resolve, uses_prev=direction != "ago",
-                next_anchor=_norm(m["dir"]) in ("after", "before", "prior to"))
+                next_anchor=anchored, shift=(unit, -n if direction == "before" else n) if anchored else None)
 
 
 def _scan_ru_offset(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterator[_Cand]:
@@ -824,7 +826,10 @@ def _scan_ru_offset(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> It
         return  # "несколько дней назад": no number
     direction = lex.ru_direction[(m["pre"] or m["dir"]).lower()]
     kind, resolve = _offset(unit, n, direction)
-    yield _Cand(m.start(), m.end(), f"dates.{kind}.v1", resolve, uses_prev=direction != "ago")
+    # "через два дня после задержания": anchored on the act named after it.
+    anchored = direction == "after" and bool(re.match(r"\s{1,3}после\b", text[m.end():m.end() + 10]))
+    yield _Cand(m.start(), m.end(), f"dates.{kind}.v1", resolve, uses_prev=direction != "ago",
+                next_anchor=anchored, shift=(unit, n) if anchored else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -880,18 +885,74 @@ def _without_overlaps(candidates: list[_Cand]) -> list[_Cand]:
     return kept
 
 
+_SENTENCE_END = re.compile(r"[.!?]\s|\n")
+_EVENT_AFTER = re.compile(r"\s{1,3}(?:после\s+)?(?:(?:the|his|her|their|its|его|её|ее|их)\s+)?([^\W\d_]{4,})",
+                          re.IGNORECASE)
+
+
+def _event_anchor(text: str, c: _Cand, out: list[DateMention]) -> Resolved | None:
+    """The date of the act a phrase like "two days after the arrests" or "через два дня после
+    задержания" counts from: the last earlier sentence that names that act ("arrested on Monday")
+    with a date."""
+    m = _EVENT_AFTER.match(text, c.end)
+    if m is None:
+        return None
+    stem = m.group(1).lower()[:5]
+    if len(stem) < 5:
+        return None
+    here = max((e.end() for e in _SENTENCE_END.finditer(text, max(0, c.start - 400), c.start)), default=0)
+    for d in reversed(out):
+        if d.span.end > here:
+            continue  # a date of this sentence
+        lo = max((e.end() for e in _SENTENCE_END.finditer(text, max(0, d.span.start - 400), d.span.start)),
+                 default=0)
+        hi = _SENTENCE_END.search(text, d.span.end)
+        sentence = text[lo:hi.start() if hi else len(text)].lower()
+        if re.search(rf"(?<![\w-]){re.escape(stem)}", sentence):
+            return (d.value, d.precision)
+    return None
+
+
+def _anchor_of(text: str, candidates: list[_Cand], i: int, out: list[DateMention],
+               pub: _Pub | None, prev: Resolved | None) -> tuple[Resolved | None, bool]:
+    """The anchor of an "N days after/before" phrase and whether to count back from it:
+    - the date written right after it, or later in its clause ("two weeks after she spoke in
+      Munich on 4 June 2022");
+    - the date just before it in its sentence, across a comma ("deported on Sunday, two days after
+      police arrested him"): the act after "after" came N days before that date;
+    - the earlier sentence that tells the act it names ("two days after the arrests");
+    - else the last date told."""
+    c = candidates[i]
+    if i + 1 < len(candidates):
+        nxt = candidates[i + 1]
+        between = text[c.end:nxt.start]
+        if not nxt.uses_prev and (not between.strip() or (
+                len(between) <= 100 and not re.search(r"[,;:.!?\n]", between))):
+            return nxt.resolve(pub, None) or prev, False
+    if out and c.shift is not None:
+        last = out[-1]
+        between = text[last.span.end:c.start]
+        if len(between) <= 40 and "," in between and not _SENTENCE_END.search(between):
+            return (last.value, last.precision), True
+    if c.shift is not None and (event := _event_anchor(text, c, out)) is not None:
+        return event, False
+    return prev, False
+
+
 def _resolve_all(text: str, candidates: list[_Cand], pub: _Pub | None) -> list[DateMention]:
     out: list[DateMention] = []
     prev: Resolved | None = None
     for i, c in enumerate(candidates):
         anchor = prev
-        if c.next_anchor and i + 1 < len(candidates):
-            nxt = candidates[i + 1]
-            if not nxt.uses_prev and not text[c.end : nxt.start].strip():
-                # "two days after March 3": anchored on the date written right after the phrase.
-                anchor = nxt.resolve(pub, None) or prev
+        backwards = False
+        if c.next_anchor:
+            anchor, backwards = _anchor_of(text, candidates, i, out, pub, prev)
         try:
-            resolved = c.resolve(pub, anchor)
+            if backwards and c.shift is not None and anchor is not None:
+                unit, amount = c.shift
+                resolved = _shift_anchor(anchor, unit, -amount, "day" if unit in ("day", "week") else unit)
+            else:
+                resolved = c.resolve(pub, anchor)
         except (ValueError, OverflowError):
             resolved = None  # a date outside the calendar (year 0, year 10000): not a date
         if resolved is None:

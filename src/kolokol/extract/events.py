@@ -1,8 +1,10 @@
 """Event triggers: find the words that tell an act happened, with their type, from lexicon data.
 
-Each trigger is checked against the words just before it: a hypothetical, negated or feared act
-("could be arrested", "was not detained", "the threat of being deported") is kept with a
-`suppressed` reason so the decision stays visible in the trace, but makes no incident.
+Each trigger is checked against the words around it: a hypothetical, negated or feared act
+("could be arrested", "was not detained", "the threat of being deported"), a reference to an act
+told elsewhere ("since his arrest"), the object of a protest or appeal ("a protest against the
+detention of ...") and an act against another state's agents ("charged two men with spying") are
+kept with a `suppressed` reason so the decision stays visible in the trace, but make no incident.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from kolokol.lexicon import load_lexicon
 
 IRREALIS_WINDOW = 40  # characters before a trigger searched for hypothetical/negated wording
 THREAT_WINDOW = 60  # characters between a threat word and the act it threatens
+APPEAL_WINDOW = 160  # characters before a trigger searched for a protest or appeal against it
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +29,9 @@ class TriggerSet:
     patterns: list[tuple[str, re.Pattern[str], bool]]  # (type, compiled, private), longest first
     irrealis: re.Pattern[str]
     threat_heads: re.Pattern[str]
+    references: re.Pattern[str]  # right before a trigger: a reference to an act ("since his arrest")
+    appeals: re.Pattern[str]  # before a trigger in its sentence: a protest or appeal against the act
+    against_agents: re.Pattern[str]  # after a trigger in its clause: the act is against a state's agents
 
 
 def _word_re(alternatives: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
@@ -50,7 +56,47 @@ def trigger_set(lang: str) -> TriggerSet:
         patterns=patterns,
         irrealis=_word_re(data["irrealis"][key]),
         threat_heads=_word_re(data["threat_heads"][key]),
+        references=re.compile(rf"(?<![\w-])(?:{'|'.join(data['references'][key])})\s*\Z", re.IGNORECASE),
+        appeals=_word_re(data["appeals"][key]),
+        against_agents=_word_re(data["against_agents"][key]),
     )
+
+
+# A noun of an act (not a verb): only a noun can be a reference ("since his arrest", "после задержания").
+_NOUN_EN = re.compile(r"(?:ed|ing)\Z", re.IGNORECASE)
+_NOUN_RU = re.compile(r"(?:ни[еяюий]|нием|ци[яиюей]|цией|ст[аеуы]?|стом|ор[аеуы]?|ором|ок|ки|ка)\Z", re.IGNORECASE)
+
+
+def _reference(doc: Document, sentence_start: int, trig: Trigger, ts: TriggerSet) -> str | None:
+    """"since his arrest", "after the arrests", "в день оглашения приговора": the trigger names an
+    act told elsewhere (it may anchor a date), not one of its own."""
+    word = trig.span.text.split()[-1]
+    noun = bool(_NOUN_RU.search(word)) if doc.lang == "ru" else not _NOUN_EN.search(word)
+    if not noun:
+        return None
+    window = doc.text[max(sentence_start, trig.span.start - 40):trig.span.start]
+    clause = re.split(r"[,;:—–(]| - ", window)[-1]
+    return "reference" if ts.references.search(clause) else None
+
+
+def _appeal(doc: Document, sentence_start: int, trig: Trigger, ts: TriggerSet) -> str | None:
+    """"a protest against the detention of political prisoners", "призывает прекратить выдворение"."""
+    before = doc.text[max(sentence_start, trig.span.start - APPEAL_WINDOW):trig.span.start]
+    appeals = list(ts.appeals.finditer(before))
+    m = appeals[-1] if appeals else None  # the nearest appeal before the trigger
+    # The act must be what the protest or appeal is against: "against the detention of", not a
+    # later act of the sentence ("banned demonstrations against the war, threatened to deport ...").
+    if m is None or re.search(r"[.;,]", before[m.end():]) or len(before[m.end():].split()) > 3:
+        return None
+    return "appeal"
+
+
+def _against_agents(doc: Document, sentence_end: int, trig: Trigger, ts: TriggerSet) -> str | None:
+    """"charged two men with spying on ...", "sentenced a man for espionage": the host state acting
+    against another state's agents."""
+    after = doc.text[trig.span.end:min(sentence_end, trig.span.end + 120)]
+    clause = re.split(r"[,;:—–]| - ", after)[0]
+    return "against-agents" if ts.against_agents.search(clause) else None
 
 
 def _irrealis(doc: Document, sentence_start: int, start: int, ts: TriggerSet) -> str | None:
@@ -134,7 +180,9 @@ def find_triggers(doc: Document) -> list[Trigger]:
                     trig.suppressed = "inside-threat"
                     found.append(trig)
                     continue
-            reason = _infinitive(doc, trig.span.start) or _irrealis(doc, sent.start, trig.span.start, ts)
+            reason = (_infinitive(doc, trig.span.start) or _irrealis(doc, sent.start, trig.span.start, ts)
+                      or _reference(doc, sent.start, trig, ts) or _appeal(doc, sent.start, trig, ts)
+                      or (None if trig.type == "surveillance" else _against_agents(doc, sent.end, trig, ts)))
             if reason:
                 trig.suppressed = reason
             found.append(trig)

@@ -71,6 +71,17 @@ NOT_THE_SCENE = re.compile(
     r"переехал\w*\s+в|эмигрировал\w*\s+в|уехал\w*\s+в|бежал\w*\s+в)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE)
 DESTINATION = re.compile(r"(?:\bto|\binto|\btowards|\bfor)\s+(?:the\s+)?$")
+# "отправили рейсом в Душанбе", "выслали в Узбекистан": after a verb of transfer, "в" is "to".
+DESTINATION_RU = re.compile(
+    r"(?<![\w-])(?:отправ|депортир|выслан|выслал|высыла|выдворен|выдворил|выдворя|экстрадир|выдал|выдан|переда|"
+    r"вывез|вывоз|увез|увоз|доставлен|доставил|этапир|вернул|возвращ|вылет|рейс|направ|перевез|"
+    r"выехал|уехал|бежал|переехал)\w*\s+(?:[\w«»-]+\s+){0,3}?(?:в|во|на)\s+$", re.IGNORECASE)
+# "Анкара обвиняет", "Moscow says", "Beijing's request": a state named by its capital, not a scene.
+METONYMY_AFTER = re.compile(
+    r"(?:['’]s\s+(?:request|demand|pressure|side)|\s+(?:says|said|accuses|accused|wants|wanted|demands|demanded|"
+    r"requested|asked|claims|claimed|insists|denies|denied|considers|obtained|has accused|has asked|"
+    r"обвиняет|обвинял\w*|требует|требовал\w*|заявил\w*|заявляет|хочет|добивается|настаивает|утверждает|"
+    r"считает|запросил\w*|просит|просил\w*)(?![\w-]))")
 LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside)\s+(?:the\s+)?(?:[A-Z][\w-]*\s+){0,2}|"
                       r"(?<![\w-])(?:в|во|на|под|у)\s+)$")
 CAPITAL = re.compile(r"(?<![\w-])(?:the )?(\w+) capital(?![\w-])|(?<![\w-])the capital(?![\w-])",
@@ -109,7 +120,8 @@ AFFILIATION_BEFORE = re.compile(
 SUSPECT_AFTER = re.compile(
     r"[\s,—–-]{0,3}(?:\w+\s+){0,6}?(?:suspected|accused) of (?:spying|espionage|plotting|planning|working for|"
     r"murder|killing|attack|the (?:attack|murder|killing|shooting|abduction))|[\s,]{0,3}(?:who|that) (?:had )?"
-    r"(?:spied|worked for (?:the )?\w+ intelligence)", re.IGNORECASE)
+    r"(?:spied|worked for (?:the )?\w+ intelligence)|\s+(?:with|for|of) (?:spying|espionage)|"
+    r"[\s,]{0,3}(?:подозреваем\w*|обвиняем\w*) в (?:шпионаже|убийстве|нападении)", re.IGNORECASE)
 SUSPECT_BEFORE = re.compile(r"(?:suspects?|suspected (?:spies|agents|killers|attackers)|alleged (?:spies|agents))"
                             r"[\s,]+$", re.IGNORECASE)
 KIN_AFTER = re.compile(r"(?:'s|’s)\s+(?:[\w-]+\s+)?(?:mother|father|parents|brother|sister|wife|husband|son|daughter|"
@@ -153,12 +165,24 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
         if first_trigger is None or first_trigger > actor.span.end + speech.start():
             between = after[:speech.start()]
             # "X said he had been beaten": the speaker tells of an act against themself.
-            tells_own = PRONOUN_AFTER_SPEECH.match(after[speech.end():])
+            tells_own = PRONOUN_AFTER_SPEECH.match(after[speech.end():]) or _object_of_act(
+                doc, actor.span.end + speech.end(), sent.end, triggers or [])
             if not tells_own and ("," not in between or re.fullmatch(r",[^,]*,\s*", between)
                                   or len(between) < 3):
                 return False
     # Quote attribution: "..., said Rustam Sharipov, a lawyer."
     return not re.search(r"(?:said|says|told|added|wrote|заявил\w*|сказал\w*)\s*$", before[-25:])
+
+
+OBJECT_AFTER_ACT = re.compile(r"^\s+(?:(?:him|her|me|его|её|ее|меня)\b|\S+\s+(?:him|her|me|его|её|ее|меня)\b)",
+                              re.IGNORECASE)
+
+
+def _object_of_act(doc: Document, start: int, end: int, triggers: list[Trigger]) -> bool:
+    """"X said officers called him and told him ...", "Элиф рассказала, что полицейские расспрашивали
+    её": after the speech verb an act lands on the speaker (an object pronoun right after a trigger)."""
+    return any(start <= t.span.start < end and OBJECT_AFTER_ACT.match(doc.text[t.span.end:t.span.end + 20])
+               for t in triggers)
 
 
 def _distance(a: Span, b: Span) -> int:
@@ -167,6 +191,27 @@ def _distance(a: Span, b: Span) -> int:
     if b.end <= a.start:
         return a.start - b.end
     return 0
+
+
+def _split_by_scene(doc: Document, index: int, triggers: list[Trigger]) -> list[list[Trigger]]:
+    """The triggers of one sentence grouped by the country of the place their own clause names as
+    the scene; triggers without one join the nearest group."""
+    places = [p for p in doc.in_sentence(doc.places, index) if _is_locative(doc, p) and not _not_a_scene(doc, p)]
+    by_country: dict[str, list[Trigger]] = {}
+    loose: list[Trigger] = []
+    for trig in triggers:
+        own = [p for p in places if _same_clause(doc.text, p.span, trig.span)]
+        if own:
+            nearest = min(own, key=lambda p: _distance(p.span, trig.span))
+            by_country.setdefault(nearest.country, []).append(trig)
+        else:
+            loose.append(trig)
+    if len(by_country) < 2:
+        return [triggers]
+    groups = list(by_country.values())
+    for trig in loose:
+        min(groups, key=lambda g: min(_distance(t.span, trig.span) for t in g)).append(trig)
+    return [sorted(g, key=lambda t: t.span.start) for g in groups]
 
 
 def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> list[Candidate]:
@@ -179,6 +224,18 @@ def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> 
         if not any(t.kind == d.kind and same_person(_party_name(doc, t), _party_name(doc, d)) for d in distinct):
             distinct.append(t)
     if len(triggers) < 2 or len(distinct) < 2:
+        scenes = _split_by_scene(doc, index, triggers)
+        if len(scenes) > 1:
+            # "depoted from Warsaw, and in Dushanbe airport GKNB officers detained him": two acts.
+            out = []
+            for group in scenes:
+                c = Candidate(sentences=[index], triggers=group, targets=list(targets))
+                for item in [*dates, *agencies]:
+                    nearest = min(scenes, key=lambda g: min(_distance(t.span, item.span) for t in g))
+                    if nearest is group:
+                        (c.dates if isinstance(item, DateMention) else c.perpetrators).append(item)
+                out.append(c)
+            return out
         return [Candidate(sentences=[index], triggers=list(triggers), targets=targets,
                           perpetrators=agencies, dates=dates)]
     # Several victims and several triggers: each victim goes with its nearest trigger.
@@ -200,31 +257,113 @@ def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> 
 ORG_ANAPHOR = re.compile(
     r"(?<![\w-])(?:the|its|this|that) (?:outlet|cent(?:er|re)|organi[sz]ation|band|group|channel|site|website|"
     r"media|newspaper|magazine|publication|association|foundation|movement|collective|venue|club|space|"
-    r"bookshop|school)(?![\w-])|(?<![\w-])(?:издани\w*|центр\w*|организаци\w*|групп\w*|канал\w*|сайт\w*|"
-    r"редакци\w*|объединени\w*|движени\w*)(?![\w-])",
+    r"bookshop|school|premises|office|offices)(?![\w-])|(?<![\w-])(?:издани\w*|центр\w*|организаци\w*|групп\w*|"
+    r"канал\w*|сайт\w*|редакци\w*|объединени\w*|движени\w*|помещени\w*|офис\w*)(?![\w-])",
     re.IGNORECASE,
 )
 
 
-def _recent_target(doc: Document, index: int) -> list[ActorMention]:
+PRONOUN_EN = re.compile(r"(?<![\w-])(he|him|his|himself|she|her|herself|they|them|their|themselves)(?![\w-])",
+                        re.IGNORECASE)
+PRONOUN_RU = re.compile(r"(?<![\w-])(он|его|ему|него|нему|ним|она|её|ее|ей|неё|нее|ней|они|их|им|них|ними)(?![\w-])",
+                        re.IGNORECASE)
+PRONOUN_FORMS = {"he": ("m", "sg"), "him": ("m", "sg"), "his": ("m", "sg"), "himself": ("m", "sg"),
+                 "she": ("f", "sg"), "her": ("f", "sg"), "herself": ("f", "sg"),
+                 "they": (None, "pl"), "them": (None, "pl"), "their": (None, "pl"), "themselves": (None, "pl"),
+                 "он": ("m", "sg"), "его": ("m", "sg"), "ему": ("m", "sg"), "него": ("m", "sg"), "нему": ("m", "sg"),
+                 "ним": (None, None), "она": ("f", "sg"), "её": ("f", "sg"), "ее": ("f", "sg"), "ей": ("f", "sg"),
+                 "неё": ("f", "sg"), "нее": ("f", "sg"), "ней": ("f", "sg"), "они": (None, "pl"),
+                 "их": (None, "pl"), "им": (None, None), "них": (None, "pl"), "ними": (None, "pl")}
+
+
+def _pronoun_of_victim(doc: Document, index: int,
+                       triggers: list[Trigger] | None = None) -> tuple[str | None, str | None]:
+    """(gender, number) of the pronoun that stands for the victim in sentence `index`: the object
+    right after a trigger ("detained him"), else the subject before it ("she was fined")."""
+    sent = doc.sentences[index]
+    pattern = PRONOUN_RU if doc.lang == "ru" else PRONOUN_EN
+    found = [(sent.start + m.start(), m.group(1).lower()) for m in pattern.finditer(sent.text)]
+    if not found:
+        # A noun anaphor: "the blogger", "блогер" (one), "the detainees", "активисты" (several).
+        noun = (ANAPHORA_RU if doc.lang == "ru" else ANAPHORA_EN).search(sent.text)
+        if noun is None:
+            return None, None
+        word = noun.group().split()[-1].lower()
+        plural = word.endswith(("s", "ы", "и", "ов", "ей", "ам", "ами", "ах")) or word in ("men", "women")
+        return None, "pl" if plural else "sg"
+    for trig in triggers or []:
+        for pos, word in found:
+            if 0 <= pos - trig.span.end <= 12:
+                return PRONOUN_FORMS.get(word, (None, None))
+    anchor = min((t.span.start for t in triggers or []), default=sent.end)
+    before = [(pos, word) for pos, word in found if pos < anchor]
+    pos, word = (before or found)[-1 if before else 0]
+    return PRONOUN_FORMS.get(word, (None, None))
+
+
+def _gender(doc: Document, actor: ActorMention) -> str | None:
+    from kolokol.extract.actors import person_gender
+    from kolokol.extract.relatives import relative_gender
+
+    if actor.kind != "person":
+        return None
+    if actor.profile == "relative" and (kin := relative_gender(actor.name)):
+        return kin
+    return person_gender(_party_name(doc, actor))
+
+
+def _plural(actor: ActorMention) -> bool:
+    if actor.kind == "group":
+        return actor.count is None or actor.count > 1
+    return actor.kind == "person" and actor.profile == "relative" and bool(
+        re.search(r"(?i)parents|relatives|family|brothers|sisters|родител|родствен|семь|братья|братьев", actor.name))
+
+
+def _agrees(doc: Document, actor: ActorMention, gender: str | None, number: str | None) -> bool:
+    """Can a pronoun of this gender and number stand for the actor ("him" not for "his mother")?"""
+    if number == "sg" and _plural(actor):
+        return False
+    if gender is not None and actor.kind == "person":
+        own = _gender(doc, actor)
+        if own is not None and own != gender:
+            return False
+    return True
+
+
+def _is_suspect(doc: Document, actor: ActorMention) -> bool:
+    before = doc.text[max(0, actor.span.start - 60):actor.span.start]
+    return bool(SUSPECT_AFTER.match(doc.text, actor.span.end) or SUSPECT_BEFORE.search(before))
+
+
+def _recent_target(doc: Document, index: int, triggers: list[Trigger] | None = None) -> list[ActorMention]:
     """The most recent victim-like actor in the previous sentences (the antecedent of an anaphor):
-    an organisation for "the outlet", "the centre"; a person or group for "he", "they"."""
+    an organisation for "the outlet", "the centre"; a person or group for "he", "they" that agrees
+    with the pronoun in gender and number. When the latest people named are another state's
+    suspected agents, "the men" are they: no victim."""
     sent = doc.sentences[index]
     wants_org = bool(ORG_ANAPHOR.search(sent.text))
+    gender, number = (None, None) if wants_org else _pronoun_of_victim(doc, index, triggers)
     fallback: list[ActorMention] = []
     for back in range(index - 1, max(-1, index - 1 - MERGE_LOOKBACK), -1):
         if doc.sentences[back].paragraph < sent.paragraph - 1:
             break
-        targets = [a for a in doc.in_sentence(doc.actors, back) if _is_target(a, doc)]
+        here = doc.in_sentence(doc.actors, back)
+        targets = [a for a in here if _is_target(a, doc)]
         if wants_org:
             orgs = [a for a in targets if a.kind == "organization"]
             if orgs:
                 return orgs[-1:]
             fallback = fallback or targets[-1:]
             continue
-        people = [a for a in targets if a.kind != "organization"] or targets
-        if people:
-            return people[-1:]
+        for actor in reversed([a for a in here if a.kind in ("person", "group")]):
+            if not _agrees(doc, actor, gender, number):
+                continue
+            if _is_suspect(doc, actor):
+                return []  # "the men" are the suspected agents named just before
+            if actor in targets:
+                return [actor]
+        if not [a for a in targets if a.kind != "organization"] and targets:
+            return targets[-1:]
     if wants_org:
         # The organisation may have been named earlier in the report.
         orgs = [a for a in doc.actors if a.kind == "organization" and a.span.start < sent.start and _is_target(a, doc)]
@@ -273,24 +412,57 @@ def _statement_date(doc: Document, d: DateMention, act_start: int | None = None)
 
 def _same_clause(text: str, a: Span, b: Span) -> bool:
     lo, hi = (a.end, b.start) if a.end <= b.start else (b.end, a.start)
-    return not re.search(r"[,;:—–()]", text[lo:hi])
+    if not re.search(r"[,;:—–()]", text[lo:hi]):
+        return True
+    # A fronted place or time frames the whole sentence: "In Kigali, his brother was detained",
+    # "On 3 April, officers came".
+    first = a if a.end <= b.start else b
+    head = text[max(0, first.start - 30):first.start]
+    return bool(re.search(r"(?:^|[.!?\n]\s*|—\s*)(?:[Ii]n|[Aa]t|[Oo]n|[Вв]|[Вв]о)\s+$", head)) and bool(
+        re.match(r"\s*,", text[first.end:first.end + 3])) and not re.search(r"[;:—–()]", text[lo:hi]) \
+        and text[lo:hi].count(",") == 1
+
+
+# The date of a fact about the victim, not of the act: "a collective which was formed in 2022", "who
+# fled in 2014", "основанный в 2019 году", "живёт в Вильнюсе с 2021 года".
+BACKGROUND_DATE = re.compile(
+    r"(?<![\w-])(?:formed|founded|created|established|born|opened|set up|launched|registered|lived|living|"
+    r"moved|fled|left|arrived|emigrated|relocated|settled|создан\w*|основан\w*|основал\w*|родил\w*|"
+    r"живет|живёт|жил\w*|переехал\w*|уехал\w*|эмигрировал\w*|открыт\w*)\s+(?:\S+\s+){0,3}?"
+    r"(?:in|on|since|в|с|со)?\s*$")
+
+
+RANGE_END = re.compile(r"(?:between|from|с|со)\s+\S+(?:\s+\d{4})?\s+(?:and|to|until|till|through|по|до)\s+$",
+                       re.IGNORECASE)
+BACKGROUND_AFTER = re.compile(r"\s*(?:года\s+)?(?:живет|живёт|проживает|жил\w*|lives|has lived|has been living)")
 
 
 def _date_of(doc: Document, c: Candidate, triggers: list[Trigger]) -> DateMention | None:
     """The date of the act: in the trigger's own clause if there is one ("was detained ... on 2 June",
     not "who has lived there since 2019, was detained"), the nearest otherwise."""
-    if not c.dates:
+    dates = [d for d in c.dates if not BACKGROUND_DATE.search(doc.text[max(0, d.span.start - 40):d.span.start])
+             and not BACKGROUND_AFTER.match(doc.text, d.span.end)]
+    if not dates:
         return None
-    anchor = triggers[0].span if triggers else c.dates[0].span
+    anchor = triggers[0].span if triggers else dates[0].span
     text = doc.text
 
-    def rank(d: DateMention) -> tuple[int, int, int, int]:
+    def rank(d: DateMention) -> tuple[int, int, int, int, int]:
         own = any(_same_clause(text, d.span, t.span) for t in triggers)
         since = bool(re.search(r"(?:since|с|со)\s+$", text[max(0, d.span.start - 7):d.span.start]))
-        return (1 if _statement_date(doc, d, anchor.start) else 0, 0 if own else 1,
+        # "between March 2021 and October 2023", "с марта по октябрь": the window opens with the first.
+        range_end = bool(RANGE_END.search(text[max(0, d.span.start - 40):d.span.start]))
+        return (1 if _statement_date(doc, d, anchor.start) else 0, 0 if own else 1, 1 if range_end else 0,
                 1 if since and not any(t.kind == "group" for t in c.targets) else 0, _distance(d.span, anchor))
 
-    return min(c.dates, key=rank)
+    best = min(dates, key=rank)
+    # Several day dates own to the act's clauses within a week ("deported on Sunday, two days after
+    # police arrested him"): the incident starts with the earliest.
+    own_days = [d for d in dates if d.precision == "day" and rank(d)[:2] == (0, 0)
+                and abs((d.value - best.value).days) <= 7]
+    if best.precision == "day" and len(own_days) > 1 and c.types & CUSTODY:
+        return min(own_days, key=lambda d: d.value)
+    return best
 
 
 def _dates_compatible(a: DateMention | None, b: DateMention | None) -> bool:
@@ -310,6 +482,32 @@ def _perpetrators_conflict(a: Candidate, b: Candidate) -> bool:
     ka = {p.canonical or fold_name(p.name) for p in a.perpetrators}
     kb = {p.canonical or fold_name(p.name) for p in b.perpetrators}
     return bool(ka and kb and not ka & kb)
+
+
+def _acting_states(c: Candidate) -> set[str]:
+    return {p.country for p in c.perpetrators
+            if p.country and p.canonical not in FOREIGN_MISSIONS and "proxy" not in (p.profile or "")}
+
+
+TRANSFERS = {"deportation", "extradition", "rendition"}
+
+
+def _states_conflict(a: Candidate, b: Candidate) -> bool:
+    """Bodies of different states act in the two: two acts (Russian police expel, Tajik GKNB detain).
+    A handover alone involves both states ("put on a flight to Cairo, escorted by Egyptian officers")."""
+    if a.types <= TRANSFERS or b.types <= TRANSFERS:
+        return False
+    sa, sb = _acting_states(a), _acting_states(b)
+    return bool(sa and sb and not sa & sb)
+
+
+def _reference_only(doc: Document, c: Candidate) -> bool:
+    """Every trigger sits in a phrase pointing back at an act told before ("the detentions led to
+    protests", "this arrest"): it tells no act of its own."""
+    spans = [(doc.sentences[i].start + m.start(), doc.sentences[i].start + m.end())
+             for i in c.sentences for m in ACT_ANAPHOR.finditer(doc.sentences[i].text)
+             if not re.match(r"\s+of\b", doc.sentences[i].text[m.end():])]  # "the detention of X" is new
+    return bool(spans) and all(any(a <= t.span.start and t.span.end <= b for a, b in spans) for t in c.triggers)
 
 
 def _merge_into(a: Candidate, b: Candidate, reason: str) -> None:
@@ -364,6 +562,26 @@ def _speaks_of_self(doc: Document, index: int) -> bool:
     return bool(pattern.search(doc.sentences[index].text))
 
 
+RELATIVE_CLAUSE = re.compile(r"(?<![\w-])(\w+)\s+(?:who|that|which|кто|которы\w+|whose\s+\w+|чьи\s+\w+)\s+"
+                             r"(?:(?:were|was|had been|have been|are|is|being|были|был|была)\s+)*(?:being\s+)?$",
+                             re.IGNORECASE)
+
+
+def _relative_clause_victim(doc: Document, index: int, trig: Trigger) -> bool:
+    """"the cries of other people who were being beaten", "Kazakhs whose relatives are held in
+    Xinjiang": the victim is the noun the relative clause hangs on, not a name elsewhere in the
+    sentence; when that noun names no one, the trigger tells no act of the report."""
+    sent = doc.sentences[index]
+    lo = max(sent.start, trig.span.start - 60)
+    m = RELATIVE_CLAUSE.search(doc.text[lo:trig.span.start])
+    if m is None or m.group(1).lower() in PRONOUN_FORMS:
+        return False
+    head = lo + m.start(1)
+    # The head is the victim: a counted group or a named person stays one; "some other people" is none.
+    owner = [a for a in doc.in_sentence(doc.actors, index) if a.span.start <= head < a.span.end]
+    return not owner or (owner[0].kind == "group" and owner[0].count is None)
+
+
 def build_candidates(doc: Document) -> list[Candidate]:
     by_sentence: dict[int, list[Trigger]] = {}
     for trig in doc.triggers:
@@ -375,7 +593,10 @@ def build_candidates(doc: Document) -> list[Candidate]:
     for index in sorted(by_sentence):
         if index in skip:
             continue
-        for cand in _sentence_candidates(doc, index, by_sentence[index]):
+        live = [t for t in by_sentence[index] if not _relative_clause_victim(doc, index, t)]
+        if not live:
+            continue
+        for cand in _sentence_candidates(doc, index, live):
             if not cand.targets and _speaks_of_self(doc, index):
                 narrator = _narrator(doc)
                 if narrator is not None:
@@ -417,7 +638,7 @@ FINITE_VERB = re.compile(r"(?<![\w-])(?:was|were|is|are|has|have|had|been|said|s
 
 
 CUSTODY = {"detention", "interrogation", "ill_treatment", "fine", "deportation", "extradition", "rendition",
-           "legal_action", "abduction"}
+           "legal_action", "abduction", "summons"}
 
 
 def _scene_countries(doc: Document, c: Candidate) -> set[str]:
@@ -455,6 +676,58 @@ def _is_caption(doc: Document, index: int) -> bool:
     return not verbs
 
 
+def _types_continue(prev: Candidate, cand: Candidate) -> bool:
+    """Can `cand` carry on telling `prev`'s act: the same kind of act, the next step of one custody
+    ("detained ... a court fined him"), or a threat that came with it; not a detention after an
+    intimidation campaign."""
+    return bool(prev.types & cand.types) or bool(prev.types & CUSTODY and cand.types <= CUSTODY) or (
+        cand.types <= {"threat"}) or ("legal_action" in prev.types and cand.types <= {"fine", "other"})
+
+
+def _victim_agrees(doc: Document, prev: Candidate, cand: Candidate) -> bool:
+    """Can the anaphor of `cand` ("he", "the blogger", "they") stand for a victim of `prev`?"""
+    gender, number = _pronoun_of_victim(doc, cand.first_sentence, cand.triggers)
+    if gender is None and number is None:
+        return True
+    return any(_agrees(doc, t, gender, number) for t in prev.targets)
+
+
+def _same_victim(doc: Document, merged: list[Candidate], cand: Candidate) -> Candidate | None:
+    """3. The same victim told again: a named person or organisation with a shared type anywhere in
+    the report (any type right after in the same paragraph, or a custody sequence), a counted group
+    in the same or the next paragraph; never across explicit, different dates, acting states or
+    scenes."""
+    sent = doc.sentences[cand.first_sentence]
+    for prev in reversed(merged):
+        if not _shares_target(doc, prev, cand):
+            continue
+        last = max(prev.sentences)
+        prev_par = doc.sentences[last].paragraph
+        named = _named(prev) and _named(cand)
+        near = cand.first_sentence - last <= 2 and prev_par == sent.paragraph
+        sequence = named and _custody_sequence(doc, prev, cand)
+        # Different types merge only as one custody sequence told in a row ("detained ... a court
+        # fined him"), not a threat and a detention that happen to share a victim.
+        if not prev.types & cand.types and not sequence and not (
+                named and near and prev.types & CUSTODY and cand.types & CUSTODY):
+            continue
+        if not named and prev_par < sent.paragraph - 1:
+            continue
+        if _is_caption(doc, last) != _is_caption(doc, cand.first_sentence) and not near:
+            continue
+        if not sequence and not _dates_compatible(_date_of(doc, prev, prev.triggers),
+                                                  _date_of(doc, cand, cand.triggers)):
+            continue
+        if _perpetrators_conflict(prev, cand) and prev_par != sent.paragraph and not sequence:
+            continue  # police detain, a court fines the next day: one sequence all the same
+        if _states_conflict(prev, cand):
+            continue
+        if _scenes_conflict(doc, prev, cand):
+            continue  # held in Dubai, then held in Cairo: two acts
+        return prev
+    return None
+
+
 def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candidate]:
     merged: list[Candidate] = []
     for cand in candidates:
@@ -466,7 +739,9 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
                 target = (prev, "same sentence")
                 break
         if target is None and (cand.anaphoric or _continues(doc, cand)):
-            # 2. An anaphoric continuation of the incident told just before.
+            # 2. An anaphoric continuation of the incident told just before, when its anaphor can
+            # stand for that incident's victim ("he" not for "his mother", "the blogger" not for
+            # "two residents").
             before = [p for p in merged if max(p.sentences) < cand.first_sentence]
             if before:
                 prev = max(before, key=lambda p: max(p.sentences))
@@ -475,47 +750,36 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
                 own = _date_of(doc, cand, cand.triggers)
                 new_date = own is not None and not _statement_date(doc, own, cand.triggers[0].span.start) and \
                     not _dates_compatible(own, _date_of(doc, prev, prev.triggers))
+                if new_date and _custody_sequence(doc, prev, cand):
+                    new_date = False  # held on 2 June, expelled on 5 June: one sequence
+                other_state = _states_conflict(prev, cand)
+                # A continuation does not bring a new named person ("... расспрашивали её" of the wife
+                # after her husband's detention is another act).
+                agrees = _victim_agrees(doc, prev, cand) if not cand.targets else (
+                    not any(t.kind == "person" for t in cand.targets) or _shares_target(doc, prev, cand))
                 if gap <= MERGE_LOOKBACK and prev_par >= sent.paragraph - 1 and not _is_caption(
-                        doc, max(prev.sentences)) and not new_date:
+                        doc, max(prev.sentences)) and not new_date and not other_state and agrees \
+                        and _types_continue(prev, cand):
                     target = (prev, "anaphora")
-                elif new_date and not cand.targets:
+                elif _reference_only(doc, cand):
+                    cand.trace.append("a reference to an act told before: context")
+                    continue
+                elif (new_date or other_state) and not cand.targets and agrees:
                     # The same victim, a new act on another date: "On 21 June he appeared on TV".
                     cand.targets = list(prev.targets)
                     cand.trace.append("victim of the previous incident, new date")
-        if target is None and cand.targets:
-            # 3. The same victim told again: a named person or organisation with a shared type
-            # anywhere in the report (or any type right after), a counted group in the same or the
-            # next paragraph; never across explicit, different dates or acting bodies.
-            for prev in reversed(merged):
-                if not _shares_target(doc, prev, cand):
-                    continue
-                last = max(prev.sentences)
-                prev_par = doc.sentences[last].paragraph
-                named = _named(prev) and _named(cand)
-                near = cand.first_sentence - last <= 2 and prev_par >= sent.paragraph - 1
-                sequence = named and _custody_sequence(doc, prev, cand)
-                if not prev.types & cand.types and not (named and near) and not sequence:
-                    continue
-                if not named and prev_par < sent.paragraph - 1:
-                    continue
-                if _is_caption(doc, last) != _is_caption(doc, cand.first_sentence) and not near:
-                    continue
-                if not _dates_compatible(_date_of(doc, prev, prev.triggers), _date_of(doc, cand, cand.triggers)):
-                    continue
-                if _perpetrators_conflict(prev, cand) and prev_par != sent.paragraph:
-                    continue
-                if _scenes_conflict(doc, prev, cand):
-                    continue  # held in Dubai, then held in Cairo: two acts
-                target = (prev, "same victim")
-                break
-        if target is not None:
-            _merge_into(target[0], cand, target[1])
-            continue
-        if not cand.targets and cand.anaphoric:
-            antecedent = _recent_target(doc, cand.first_sentence)
+        if target is None and not cand.targets and cand.anaphoric:
+            antecedent = _recent_target(doc, cand.first_sentence, cand.triggers)
             if antecedent:
                 cand.targets = antecedent
                 cand.trace.append("victim from the previous sentences")
+        if target is None and cand.targets:
+            prev = _same_victim(doc, merged, cand)
+            if prev is not None:
+                target = (prev, "same victim")
+        if target is not None:
+            _merge_into(target[0], cand, target[1])
+            continue
         if cand.targets:
             merged.append(cand)
     return [c for c in merged if _acted_by_state(c)]
@@ -639,15 +903,29 @@ def _capital(doc: Document, cand: Candidate) -> PlaceMention | None:
 def _is_locative(doc: Document, place: PlaceMention) -> bool:
     if place.span.start < 60 and place.span.text.isupper():
         return True  # dateline
-    return bool(LOCATIVE.search(doc.text[max(0, place.span.start - 40):place.span.start]))
+    before = doc.text[max(0, place.span.start - 60):place.span.start]
+    return bool(LOCATIVE.search(before[-40:])) and not DESTINATION_RU.search(before)
+
+
+REFERENCE_PLACE = re.compile(r"(?:after|since|before|following|после|до|с момента)\s+(?:(?:the|his|her|their|its|"
+                             r"его|её|ее|их)\s+)?\w+\s+(?:in|at|в|во)\s+$", re.IGNORECASE)
+
+
+def _not_a_scene(doc: Document, place: PlaceMention) -> bool:
+    """A destination ("flown to Cairo", "рейсом в Душанбе"), the place of an act referred to ("two
+    days after the arrests in Ixelles") or a state named by its capital as the subject of a verb
+    ("Анкара обвиняет", "Moscow's request")."""
+    before = doc.text[max(0, place.span.start - 60):place.span.start]
+    if DESTINATION.search(before[-12:]) or DESTINATION_RU.search(before) or REFERENCE_PLACE.search(before):
+        return True
+    return not LOCATIVE.search(before[-40:]) and bool(METONYMY_AFTER.match(doc.text, place.span.end))
 
 
 def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, PlaceMention | None]:
     """(city-level place, country-level mention) for the incident: places said to be where
     something happened ("in Osh", "в Бишкеке") first, nearest to the act's trigger first."""
     city = country = None
-    named = [p for i in cand.sentences for p in doc.in_sentence(doc.places, i)
-             if not DESTINATION.search(doc.text[max(0, p.span.start - 12):p.span.start])]
+    named = [p for i in cand.sentences for p in doc.in_sentence(doc.places, i) if not _not_a_scene(doc, p)]
     # A home or nationality is the scene only when nothing else is named.
     places = [p for p in named if not NOT_THE_SCENE.search(doc.text[max(0, p.span.start - 40):p.span.start])] or named
     locative = [p for p in places if _is_locative(doc, p)]
@@ -677,8 +955,12 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
         city = None
     if city is None:
         city = _capital(doc, cand)
+    if city is None and country is None and cand.types <= AT_THE_VICTIM:
+        # A threat or surveillance told without a place happens where the exile lives.
+        city = _residence(doc, cand)
     if city is None:
-        before = [p for p in _paragraph_before(doc, doc.places, cand.first_sentence) if p.kind == "city"]
+        before = [p for p in _paragraph_before(doc, doc.places, cand.first_sentence)
+                  if p.kind == "city" and not _not_a_scene(doc, p)]
         if before:
             city = before[-1]
     if country is None:
@@ -689,6 +971,82 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
 
 
 FOREIGN_MISSIONS = {"embassy", "consulate"}
+# Acts that happen where their victim is, wherever the actor sits.
+AT_THE_VICTIM = {"threat", "surveillance", "ill_treatment", "killing", "abduction", "other"}
+RESIDENCE_BEFORE = re.compile(
+    r"(?:\blives?|\bliving|\blived|\bbased|\bresident|\bsettled|\bresides|\bstays?|живет|живёт|жил\w*|живущ\w*|"
+    r"проживает|проживающ\w*|обосновал\w*)\s+(?:\w+\s+){0,2}?(?:in|at|в|во)\s+$", re.IGNORECASE)
+
+
+def _residences(doc: Document) -> dict[str, PlaceMention]:
+    """Where the people of a report live, when it says so ("who has lived in Utrecht since 2023",
+    "London-based", "живёт в Вильнюсе"): person name key -> city."""
+    out: dict[str, PlaceMention] = {}
+    for place in doc.places:
+        if place.kind != "city":
+            continue
+        before = doc.text[max(0, place.span.start - 40):place.span.start]
+        based = re.match(r"-based\b", doc.text[place.span.end:place.span.end + 7])
+        if not (RESIDENCE_BEFORE.search(before) or based):
+            continue
+        index = doc.sentence_at(place.span.start)
+        if index is None:
+            continue
+        people = [a for a in doc.in_sentence(doc.actors, index)
+                  if a.kind == "person" and a.profile not in ("official", "relative")]
+        owner = next((a for a in reversed(people) if a.span.start < place.span.start), None)
+        owner = owner or (people[0] if people else _narrator(doc))
+        if owner is not None:
+            out[fold_name(_party_name(doc, owner))] = place
+    return out
+
+
+def _residence(doc: Document, cand: Candidate) -> PlaceMention | None:
+    """The city where the candidate's victim (an exile, not a relative) lives, if the report says."""
+    homes = _residences(doc)
+    for target in cand.targets:
+        if target.kind == "person" and target.profile != "relative":
+            home = homes.get(fold_name(_party_name(doc, target)))
+            if home is not None:
+                return PlaceMention(span=home.span, name=home.name, country=home.country, kind=home.kind,
+                                    gazetteer_id=home.gazetteer_id, latitude=home.latitude,
+                                    longitude=home.longitude, rule="incidents.residence.v1")
+    return None
+
+
+NATIONAL = {"legal_action", "censorship"}
+
+
+def _foreign_actor(doc: Document, cand: Candidate, country: str | None) -> tuple[str | None, Span | None]:
+    """A body of another state acting in the act's own sentences ("officers of Rwanda's NISS followed
+    him in Brussels", "the Turkmen consulate refused to renew her passport in Istanbul"): the act is
+    done on that state's behalf. A body that only speaks about it ("Tajikistan's foreign ministry
+    denied ...") is not acting."""
+    if country is None:
+        return None, None
+    for actor in sorted(cand.perpetrators, key=lambda a: a.span.start):
+        if not actor.country or actor.country == country or "proxy" in (actor.profile or ""):
+            continue
+        if SPEECH.match(doc.text, actor.span.end + 1) or re.match(r"\s+(?:said|says|denied|denies|rejected|"
+                                                                  r"заявил\w*|сообщил\w*|отрицает)",
+                                                                  doc.text[actor.span.end:actor.span.end + 20]):
+            continue
+        return actor.country, actor.span
+    return None, None
+
+
+def _home_state(doc: Document) -> str | None:
+    """The state the report's repression comes from: the state of most acting bodies and codes named."""
+    votes: dict[str, int] = {}
+    for actor in doc.actors:
+        if actor.kind == "agency" and actor.country and actor.canonical not in FOREIGN_MISSIONS \
+                and "proxy" not in (actor.profile or ""):
+            votes[actor.country] = votes.get(actor.country, 0) + 1
+    for legal in doc.legal:
+        code = (legal.code or "").split(" ")[0]
+        if len(code) == 2 and code.isupper():
+            votes[code] = votes.get(code, 0) + 2
+    return max(votes, key=lambda c: votes[c]) if votes else None
 
 
 def _section_country(doc: Document, index: int) -> PlaceMention | None:
@@ -731,13 +1089,20 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
                             for t in cand.triggers):
             return actor.country, actor.span  # type: ignore[return-value]
     for place in (city, country_mention):
-        if outside_origin(place) and _is_locative(doc, place):  # type: ignore[arg-type]
+        if outside_origin(place) and (_is_locative(doc, place) or  # type: ignore[arg-type]
+                                      place.rule == "incidents.residence.v1"):  # type: ignore[union-attr]
             return place.country, place.span  # type: ignore[union-attr]
     heading = _section_country(doc, cand.first_sentence)
     if heading is not None:
         return heading.country, heading.span
+    own = [p for p in (city, country_mention)
+           if outside_origin(p) and p is not dateline and doc.sentence_at(p.span.start) in cand.sentences]  # type: ignore[union-attr]
+    if cand.types <= NATIONAL and not own and (home := _home_state(doc)):
+        # A charge, sentence or ban told without a place is the act of the report's repressing state,
+        # not of the country where its victim lives.
+        return home, None
     for place in (city, country_mention):
-        if outside_origin(place):
+        if outside_origin(place) and place is not dateline:
             return place.country, place.span  # type: ignore[union-attr]
     for index in sorted(cand.sentences)[:1]:
         for legal in doc.in_sentence(doc.legal, index):
@@ -745,7 +1110,6 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
             code = (legal.code or "").split(" ")[0]
             if len(code) == 2 and code.isupper():
                 return code, legal.span
-    dateline = _dateline(doc)
     if dateline is not None:
         return dateline.country, dateline.span
     return _dominant_country(doc), None
@@ -826,6 +1190,44 @@ def _agency_antecedent(doc: Document, cand: Candidate) -> list[ActorMention]:
     return []
 
 
+WANTED = re.compile(r"розыск|wanted|red notice|warrant|interpol", re.IGNORECASE)
+MODIFIER = re.compile(r"заочн|in absentia|специальн\w* производств", re.IGNORECASE)
+SENTENCING = re.compile(r"sentenc|convicted|приговор|осужд", re.IGNORECASE)
+SUMMONED_FOR = re.compile(r"\s*(?:\w+\s+){0,2}(?:на|для|for)\s*$", re.IGNORECASE)
+
+
+def act_types(triggers: list[Trigger], targets: list[Party], fined: bool = False) -> set[str]:
+    """The types of one act from its triggers, by the guidelines' definitions:
+    - a summons is of a journalist or activist: a relative called in, or anyone questioned once
+      there, is interrogated ("summoned his father and questioned him" = interrogation);
+    - a wanted notice behind a detention is its ground, not an act ("detained on a Kyrgyz warrant");
+    - "in absentia" qualifies another act ("fined in absentia" = fine);
+    - a fine or a confiscation inside a criminal sentence is the sentence's punishment;
+    - a fine amount in the act's sentences makes it a fine ("released after paying 5,500 soms")."""
+    types = {t.type for t in triggers}
+    if fined:
+        types.add("fine")
+    legal = [t for t in triggers if t.type == "legal_action"]
+    if legal and "detention" in types and all(WANTED.search(t.span.text) for t in legal):
+        types.discard("legal_action")
+    if legal and types - {"legal_action"} and all(MODIFIER.search(t.span.text) for t in legal):
+        types.discard("legal_action")
+    sentencing = [t for t in legal if SENTENCING.search(t.span.text)]
+    if sentencing:
+        for kind in ("fine", "other"):
+            if all(any(t.sentence == s.sentence for s in sentencing) for t in triggers if t.type == kind):
+                types.discard(kind)
+    if "summons" in types:
+        relatives = any(t.profile == "relative" for t in targets if t.kind == "person")
+        summons = [t for t in triggers if t.type == "summons"]
+        questioned = [t for t in triggers if t.type == "interrogation"
+                      and not any(0 <= t.span.start - s.span.end <= 25 for s in summons)]
+        if relatives or questioned:
+            types.discard("summons")
+            types.add("interrogation")
+    return types
+
+
 def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
     if not cand.perpetrators:
         cand.perpetrators = _agency_antecedent(doc, cand)
@@ -837,6 +1239,12 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
     city, country_mention = _choose_place(doc, cand)
     origin, origin_span = find_origin_country(doc, cand.sentences, None)
     country, country_span = _choose_country(doc, cand, city, country_mention, origin_span)
+    if origin is None:
+        origin, origin_span = _foreign_actor(doc, cand, country)
+    if origin is None and cand.types & {"extradition", "rendition"}:
+        # An extradition or a rendition is done for the state the victim is handed to: theirs.
+        nationality = next((t.nationality for t in cand.targets if t.nationality and t.nationality != country), None)
+        origin = nationality
     if origin == country:
         origin, origin_span = None, None
     if city is not None and city.country != country:
@@ -909,15 +1317,9 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
     for lm in legal:
         if lm.text not in legal_basis:
             legal_basis.append(lm.text)
-    types = {t.type for t in cand.triggers}
-    if "summons" in types and targets and all(t.profile == "relative" for t in targets if t.kind == "person") \
-            and any(t.profile == "relative" for t in targets):
-        # A summons is of a journalist or activist; a relative called in is questioned.
-        types.discard("summons")
-        types.add("interrogation")
     own_lo, own_hi = lo, doc.sentences[last].end
-    if any(o.kind == "fine" and own_lo <= o.span.start < own_hi for o in outcomes):
-        types.add("fine")
+    fined = any(o.kind == "fine" and own_lo <= o.span.start < own_hi for o in outcomes)
+    types = act_types(cand.triggers, targets, fined)
     spans["types"] = {t: [x.span.to_dict() for x in cand.triggers if x.type == t] for t in sorted(types)}
     spans["targets"] = [t.span.to_dict() for t in targets if t.span]
     spans["perpetrators"] = [p.span.to_dict() for p in perpetrators if p.span]

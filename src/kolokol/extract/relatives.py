@@ -15,8 +15,16 @@ def _patterns(lang: str) -> list[re.Pattern[str]]:
     data = load_lexicon("relatives.yaml")
     words = "|".join(sorted({re.escape(w) for w in data["ru" if lang == "ru" else "en"]}, key=len, reverse=True))
     if lang == "ru":
-        # "мать Кургановича", "брата Ризвона": kinship word, then a capitalised name in the genitive.
-        return [re.compile(rf"(?<![\w-])(?i:{words})\s+[А-ЯЁ][а-яё]+(?:\s+[А-ЯЁ][а-яё]+)?")]
+        owners = "|".join(re.escape(w) for w in data.get("ru_possessives") or [])
+        return [
+            # "его мать", "её брат" (and "его мать Джемал Бердыева": the name after is her own).
+            re.compile(rf"(?<![\w-])(?i:{owners})\s+(?i:{words})(?![\w-])"),
+            # "мать Кургановича", "брата Ризвона": kinship word, then a capitalised name in the genitive.
+            re.compile(rf"(?<![\w-])(?i:{words})\s+[А-ЯЁ][а-яё]+(?:\s+[А-ЯЁ][а-яё]+)?"),
+            # A bare kinship word next to an act: "отца снова вызвали в КГБ", "задержали брата".
+            re.compile(rf"(?<![\w-])(?P<kin>(?i:{words}))(?=\s+(?:\w+\s+)?(?i:{_RU_ACTS}))"),
+            re.compile(rf"(?<![\w-])(?i:{_RU_ACTS})\w*\s+(?:\w+\s+)?(?P<kin>(?i:{words}))(?![\w-])"),
+        ]
     return [
         re.compile(rf"(?<![\w-])[A-Z][\w-]+(?:'s|’s)\s+(?:{words})(?![\w-])"),
         re.compile(rf"(?<![\w-])(?:the\s+)?(?:{words})\s+of\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?"),
@@ -25,9 +33,27 @@ def _patterns(lang: str) -> list[re.Pattern[str]]:
     ]
 
 
+_PARTICLES = r"(?:(?:al|el|bin|ibn|abu|de|van|von|der|uulu|kyzy|уулу|кызы)[-\s])"
+_RU_ACTS = "вызва|задерж|допр|расспрашива|арестова|избил|избит|увез|забрал|похитил|угрожа|запугива|оштрафова"
 _APPOSITIVE_NAME = re.compile(
-    r",\s+((?:[A-ZА-ЯЁ][\w’'-]+)(?:\s+(?:(?:al|el|bin|ibn|abu|de|van|von|der|uulu|kyzy|уулу|кызы)[-\s])?"
-    r"[A-ZА-ЯЁ][\w’'-]+){0,2})")
+    rf",?\s+((?:[A-ZА-ЯЁ][\w’'-]+)(?:\s+{_PARTICLES}?[A-ZА-ЯЁ][\w’'-]+|\s+{_PARTICLES}[A-ZА-ЯЁ][\w’'-]+){{0,2}})")
+_NOT_A_NAME = re.compile(r"(?:The|A|An|In|On|At|He|She|They|It|And|But|Who|Which|В|На|И|Но|Он|Она|Они)\Z")
+
+
+@cache
+def kin_gender() -> dict[str, str]:
+    """Kinship word -> "f" or "m" for words naming one woman or one man."""
+    data = load_lexicon("relatives.yaml")
+    return {**{w: "m" for w in data.get("male") or []}, **{w: "f" for w in data.get("female") or []}}
+
+
+def relative_gender(phrase: str) -> str | None:
+    """The gender of a relative named by kinship ("his mother" -> "f", "отца Ризвона" -> "m")."""
+    table = kin_gender()
+    for word in re.findall(r"[\w-]+", phrase.lower()):
+        if word in table:
+            return table[word]
+    return None
 
 
 def find_relatives(text: str, lang: str, taken: list[tuple[int, int]]
@@ -38,16 +64,20 @@ def find_relatives(text: str, lang: str, taken: list[tuple[int, int]]
     named_at: list[tuple[int, int]] = []
     for pattern in _patterns(lang):
         for m in pattern.finditer(text):
-            s, e = m.start(), m.end()
+            s, e = m.span("kin") if "kin" in pattern.groupindex else m.span()
             overlapping = [(a, b) for a, b in taken if a < e and s < b]
             # A relative phrase may wrap a name already found ("мать Кургановича"): keep the longer
             # phrase only when the name lies inside it.
-            if overlapping and not any(s <= a and b <= e for a, b in overlapping):
+            if overlapping and not all(s <= a and b <= e for a, b in overlapping):
                 continue
-            # "his mother, Gulbahor Alidodova": the name that follows is the relative's own name.
+            # "his mother, Gulbahor Alidodova", "my sister Leila", "его мать Джемал Бердыева": the name
+            # that follows is the relative's own name (not after a bare Russian kinship word, where a
+            # capitalised name is whose relative it is: "мать Кургановича").
             appos = _APPOSITIVE_NAME.match(text[e:e + 60])
-            if appos:
+            owned = lang != "ru" or bool(re.match(r"(?i)\w+\s", text[s:e]) and " " in text[s:e].strip())
+            if appos and (text[e:e + 1] == "," or owned) and not _NOT_A_NAME.match(appos.group(1).split()[0]):
                 named_at.append((e + appos.start(1), e + appos.end(1)))
+                taken.append((s, e + appos.end(1)))
                 continue
             out.append(ActorMention(span=Span(s, e, text[s:e]), name=text[s:e], kind="person",
                                     profile="relative", rule="actors.relative.v1"))

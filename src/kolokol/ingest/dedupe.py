@@ -18,6 +18,8 @@ import unicodedata
 
 from datasketch import MinHash
 
+from kolokol.store.types import current_band_key
+
 NUM_PERM = 128
 BANDS = 32
 ROWS = NUM_PERM // BANDS
@@ -52,12 +54,16 @@ def signature(text: str) -> MinHash:
 
 
 def band_hashes(minhash: MinHash) -> list[tuple[int, str]]:
-    """(band index, 16-hex-digit hash of the band's rows) for every band of the signature."""
+    """(band index, 16-hex-digit hash of the band's rows) for every band of the signature.
+
+    Keyed (BLAKE2b with the current database's band key, store/types.py) when the database is
+    encrypted: a plain hash of a very short text's bands could be confirmed by hashing guesses."""
     values = minhash.hashvalues  # a numpy uint64 array; little-endian bytes keep hashes portable
+    key = current_band_key()
     out = []
     for band in range(BANDS):
         rows = values[band * ROWS:(band + 1) * ROWS].astype("<u8").tobytes()
-        out.append((band, hashlib.blake2b(rows, digest_size=8).hexdigest()))
+        out.append((band, hashlib.blake2b(rows, digest_size=8, key=key).hexdigest()))
     return out
 
 

@@ -102,8 +102,11 @@ def read_feed(data: bytes, *, origin: str, base_url: str | None,
     Raises IngestError when the feed as a whole cannot be read.
     """
     well_formed = check_feed_xml(data)
-    parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=True,
-                              response_headers={"content-location": base_url} if base_url else None)
+    try:
+        parsed = feedparser.parse(io.BytesIO(data), sanitize_html=True, resolve_relative_uris=True,
+                                  response_headers={"content-location": base_url} if base_url else None)
+    except (UnicodeError, LookupError, ValueError) as exc:  # e.g. an encoding declaration in broken bytes
+        raise IngestError(f"malformed feed: {type(exc).__name__}") from None
     entries = parsed.get("entries") or []
     if not entries:
         if not well_formed or parsed.get("bozo"):

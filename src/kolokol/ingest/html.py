@@ -35,6 +35,7 @@ _HTML_START = re.compile(r"\A(?:\s|<!--.*?-->|<\?xml[^>]*>)*<(?:!doctype\s+html|
 # Fewer words than this is what extractors fall back to on pages without an article (a lone menu
 # link, a caption): not a report.
 MIN_WORDS = 10
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BLOCK_TAGS = ("p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "tr",
                "section", "article", "pre", "figcaption")
 
@@ -106,13 +107,16 @@ def html_fragment_to_text(fragment: str) -> str:
     """Plain text of a small HTML fragment (a feed entry's content), one line per block."""
     if "<" not in fragment:
         return fragment.strip()
+    # Characters XML cannot hold: lxml parses them but refuses them when a text is set again.
+    fragment = _NOT_XML.sub("", fragment)
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    except (etree.ParserError, ValueError, etree.LxmlError):
+        for bad in root.xpath(".//script|.//style|.//iframe|.//noscript"):
+            bad.drop_tree()
+        for element in root.iter(*_BLOCK_TAGS):
+            element.tail = "\n" + (element.tail or "")
+        text = root.text_content()
+    except (etree.ParserError, ValueError, etree.LxmlError, AssertionError):  # lxml asserts on "<html>"
         return ""
-    for bad in root.xpath(".//script|.//style|.//iframe|.//noscript"):
-        bad.drop_tree()
-    for element in root.iter(*_BLOCK_TAGS):
-        element.tail = "\n" + (element.tail or "")
-    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    lines = (" ".join(line.split()) for line in text.splitlines())
     return "\n".join(line for line in lines if line)

@@ -48,6 +48,8 @@ def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str]:
             problem = getattr(exc, "problem", None) or "invalid YAML"
             raise IngestError(f"malformed front matter{where}: {problem}") from None
         return None, text
+    except ValueError as exc:  # a value YAML types but cannot build, e.g. the date 2023-05-34
+        raise IngestError(f"malformed front matter: {str(exc).splitlines()[0][:80]}") from None
     if not isinstance(data, dict):
         return None, text
     return data, text[closing.end():]
@@ -59,6 +61,13 @@ def _field(data: dict[str, Any], name: str, limit: int) -> str | None:
         return None
     text = " ".join(str(value).split())
     return text[:limit] or None
+
+
+def http_url(value: object, limit: int = 2000) -> str | None:
+    """An http(s) URL, else None: a report's URL becomes a link on pages, so a `javascript:` or
+    `data:` URL from front matter must never be stored."""
+    text = "".join(str(value or "").split())[:limit]
+    return text if re.match(r"https?://[^/?#\s]", text, re.IGNORECASE) else None
 
 
 def normalise_published(value: object) -> str | None:
@@ -99,13 +108,15 @@ def parse_text_report(text: str, *, raw: bytes, origin: str,
     published = normalise_published(published_raw)
     if published_raw not in (None, "") and published is None:
         metadata["published_unparsed"] = True
+    if _field(data, "url", 2000) and http_url(_field(data, "url", 2000)) is None:
+        metadata["url_refused"] = True  # not http(s): kept out of the report's links
     return ReportInput(
         text=body,
         raw=raw,
         kind=kind,
         origin=origin,
         source_id=_field(data, "source_id", 200),
-        url=_field(data, "url", 2000),
+        url=http_url(_field(data, "url", 2000)),
         outlet=_field(data, "outlet", 300),
         title=_field(data, "title", TITLE_MAX) or first_line_title(body, markdown=kind == "markdown"),
         published=published,

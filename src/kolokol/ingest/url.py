@@ -1,12 +1,17 @@
 """Fetching a URL the user asked for, and nothing else, defensively.
 
 - Only http(s). Each hop's host is resolved once, every address checked (private, loopback,
-  link-local, multicast, reserved and other non-global addresses are refused unless
-  settings.fetch_allow_private), and the connection goes to that checked address (the Host header
-  and TLS SNI keep the name), so a DNS answer cannot change between the check and the connection.
+  link-local, site-local, multicast, reserved and other non-global addresses, IPv4 embedded in IPv6
+  included, are refused unless settings.fetch_allow_private, or the address lies in one of the
+  networks of settings.fetch_allow_networks), and the connection goes to that checked address (the
+  Host header and TLS SNI keep the name), so a DNS answer cannot change between the check and the
+  connection. Numeric host forms (2130706433, 0x7f.1, 0177.0.0.1) resolve to the address they mean
+  and are checked like any other.
 - Redirects are followed by hand, at most settings.fetch_max_redirects, each hop checked again.
-- The body is streamed and capped at settings.max_file_bytes, after decompression (we ask for no
-  compression, and bound the decompressor when a server compresses anyway).
+- The body is streamed and capped at settings.max_file_bytes, both as sent and after
+  decompression (we ask for no compression, bound the decompressor when a server compresses
+  anyway, refuse encodings we do not bound, such as br, and stop at the end of the compressed
+  stream instead of buffering whatever follows it).
 - No cookies, no proxies or .netrc from the environment, a fixed user agent.
 """
 
@@ -27,7 +32,6 @@ from kolokol.errors import IngestError
 from kolokol.ingest.model import one_line
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +61,43 @@ def human_size(n: int) -> str:
     return f"{n} bytes"
 
 
+# Special-purpose blocks that some Python versions still call global (IANA registries; Python 3.13
+# corrected most of them): IETF protocol assignments, benchmarking, documentation, NAT64, discard.
+ALSO_REFUSED = tuple(ipaddress.ip_network(n) for n in (
+    "192.0.0.0/24", "198.18.0.0/15", "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",
+    "2001::/23", "2001:db8::/32", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "fec0::/10"))
+
+
 def refused_address(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     """True for addresses a crawler must not reach on a user's behalf (SSRF guard)."""
+    if any(ip.version == net.version and ip in net for net in ALSO_REFUSED):
+        return True
     if isinstance(ip, ipaddress.IPv6Address):
         mapped = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
         if mapped is not None and refused_address(mapped):
             return True
+        if ip.is_site_local:  # fec0::/10: deprecated, still routed inside some networks
+            return True
     return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
             or ip.is_unspecified or not ip.is_global)
+
+
+def allowed_networks(settings: Settings) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """settings.fetch_allow_networks ("10.8.0.0/16, 127.0.0.1") as networks; raises IngestError for a bad one."""
+    out = []
+    for item in (settings.fetch_allow_networks or "").replace(";", ",").split(","):
+        if item.strip():
+            try:
+                out.append(ipaddress.ip_network(item.strip(), strict=False))
+            except ValueError:
+                raise fetch_error(f"fetch_allow_networks: {item.strip()!r} is not an address or network") from None
+    return out
+
+
+def _allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, settings: Settings) -> bool:
+    if settings.fetch_allow_private or not refused_address(ip):
+        return True
+    return any(ip.version == net.version and ip in net for net in allowed_networks(settings))
 
 
 def resolve_host(host: str, port: int, settings: Settings) -> str:
@@ -80,10 +113,10 @@ def resolve_host(host: str, port: int, settings: Settings) -> str:
             ip = ipaddress.ip_address(address)
         except ValueError:
             continue
-        if refused_address(ip) and not settings.fetch_allow_private:
+        if not _allowed(ip, settings):
             # One bad answer refuses the host: a name that also points inward is not trusted.
             raise fetch_error(f"refused private or local address {ip} for host {host} "
-                              "(set fetch_allow_private to allow)")
+                              "(list it in fetch_allow_networks to allow)")
         addresses.append(str(ip))
     if not addresses:
         raise fetch_error(f"cannot resolve host {host}")
@@ -124,12 +157,15 @@ def _parse_content_type(header: str | None) -> tuple[str, str | None]:
 
 
 class _Body:
-    """Accumulates a response body up to a limit, undoing gzip/deflate with a bounded decompressor."""
+    """Accumulates a response body up to a limit, undoing gzip/deflate with a bounded decompressor.
+    The bytes as sent are capped too, and nothing after the end of a compressed stream is kept."""
 
     def __init__(self, limit: int, encoding: str) -> None:
         self.limit = limit
         self.parts: list[bytes] = []
         self.size = 0
+        self.received = 0
+        self.done = False  # the compressed stream ended: what follows is ignored, not buffered
         encoding = encoding.strip().lower()
         if encoding in {"", "identity"}:
             self.decompressor = None
@@ -144,18 +180,24 @@ class _Body:
             raise fetch_error(f"response too large (more than {human_size(self.limit)})")
         self.parts.append(data)
 
-    def feed(self, chunk: bytes) -> None:
+    def feed(self, chunk: bytes) -> bool:
+        """Take one chunk as received; False once nothing more is wanted."""
+        self.received += len(chunk)
+        if self.received > self.limit:
+            raise fetch_error(f"response too large (more than {human_size(self.limit)})")
         if self.decompressor is None:
             self._add(chunk)
-            return
+            return True
         try:
             data = chunk
-            while data:
+            while data and not self.decompressor.eof:
                 # max_length bounds the output of one call: a bomb never expands past the limit.
                 self._add(self.decompressor.decompress(data, self.limit - self.size + 1))
                 data = self.decompressor.unconsumed_tail
         except zlib.error:
             raise fetch_error("corrupt compressed response") from None
+        self.done = self.decompressor.eof
+        return not self.done
 
     def bytes(self) -> bytes:
         return b"".join(self.parts)
@@ -187,8 +229,12 @@ def fetch_url(url: str, settings: Settings) -> FetchedResource:
                         raise fetch_error(f"response too large ({human_size(int(declared))} > "
                                           f"{human_size(settings.max_file_bytes)} limit)")
                     body = _Body(settings.max_file_bytes, response.headers.get("content-encoding", ""))
-                    for chunk in response.iter_raw(CHUNK):
-                        body.feed(chunk)
+                    # No chunk size: a chunk per network read, so the deadline is checked as bytes trickle
+                    # in (with a size, httpx waits for a full chunk and a server sending a byte now and
+                    # then would hold the fetch for as long as it likes).
+                    for chunk in response.iter_raw():
+                        if not body.feed(chunk):
+                            break
                         if time.monotonic() > deadline:
                             raise fetch_error("timed out while reading the response")
                     media_type, charset = _parse_content_type(response.headers.get("content-type"))
@@ -199,6 +245,8 @@ def fetch_url(url: str, settings: Settings) -> FetchedResource:
             raise fetch_error(f"too many redirects (more than {settings.fetch_max_redirects})")
     except httpx.TimeoutException:
         raise fetch_error("timed out") from None
+    except httpx.InvalidURL as exc:  # e.g. a redirect to "javascript:..." that httpx cannot even parse
+        raise fetch_error(f"invalid URL ({exc})") from None
     except httpx.HTTPError as exc:
         raise fetch_error(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
     except OSError as exc:  # e.g. too many open files; never a traceback for the user

@@ -16,9 +16,10 @@ different people even when the spelling rule says otherwise.
 Name indexes are blind: `actors.name_index`, `actor_aliases.alias_index` / `surname_index` and the
 merge blocking keys hold an HMAC-SHA256 of the folded name, never the name itself, so that once
 names are encrypted at rest (security issue) the indexes still work and leak no name. The key is
-`DEFAULT_INDEX_KEY` until `set_index_key` installs a secret one (security/crypto.py); with the
-default key the hashes are only pseudonyms (a dictionary of names can be hashed), so installing a
-secret key must be followed by `reindex_actors` and a merge-key rebuild.
+the secret index key of the database whose session is open (its keyring, security/keys.py); only a
+plaintext database (KOLOKOL_ENCRYPTION=off) uses `DEFAULT_INDEX_KEY`, whose hashes are pseudonyms,
+not secrets (a dictionary of names can be hashed). A new index key (`kolokol key rotate`) is
+followed by `reindex_actors` and a merge-key rebuild.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from kolokol.errors import KolokolError, NotFound
 from kolokol.extract.names import fold_name, name_tokens
 from kolokol.lexicon import load_lexicon
 from kolokol.store import models
+from kolokol.store.types import current_index_key
 
 DEFAULT_INDEX_KEY = b"kolokol-blind-index-v1"
 _index_key = DEFAULT_INDEX_KEY
@@ -50,16 +52,20 @@ FULL, INITIAL, SURNAME = 1.0, 0.85, 0.7
 
 
 def set_index_key(key: bytes) -> None:
-    """Install the secret key of the blind indexes (security/crypto.py calls this at start-up)."""
+    """Set the key used outside any database session (a database's own secret key, from its
+    keyring, is bound by `Database.session()` and takes precedence: store/types.py)."""
     global _index_key
     _index_key = bytes(key)
-    blind_index.cache_clear()
+
+
+def blind_index(value: str, purpose: str = "name") -> str:
+    """Keyed hash (HMAC-SHA256, hex) of a folded value: an index that never stores the name."""
+    return _keyed_hash(current_index_key() or _index_key, value, purpose)
 
 
 @lru_cache(maxsize=200_000)
-def blind_index(value: str, purpose: str = "name") -> str:
-    """Keyed hash (HMAC-SHA256, hex) of a folded value: an index that never stores the name."""
-    return hmac.new(_index_key, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
+def _keyed_hash(key: bytes, value: str, purpose: str) -> str:
+    return hmac.new(key, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
 
 
 # ---------------------------------------------------------------------------- name analysis

@@ -1,12 +1,14 @@
-"""Opening a database: engine, SQLite discipline (WAL, foreign keys), Alembic upgrades."""
+"""Opening a database: engine, SQLite discipline (WAL, foreign keys), Alembic upgrades, and the
+keys that encrypt its sensitive columns (security/keys.py)."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from alembic import command
 from alembic.config import Config
@@ -18,6 +20,11 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kolokol.errors import DatabaseError
+from kolokol.store.types import PLAINTEXT, DatabaseKeys, bind_keys, install_keys, release_keys
+
+if TYPE_CHECKING:
+    from kolokol.config import Settings
+    from kolokol.security.keys import KeySource
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -37,6 +44,10 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=10000")
+    # Freed pages are overwritten with zeros and temporary tables and indices stay in memory, so no
+    # file keeps a deleted value or a sort of sensitive rows (encrypted columns are ciphertext anyway).
+    cur.execute("PRAGMA secure_delete=ON")
+    cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
 
@@ -49,16 +60,20 @@ def create_db_engine(url: str) -> Engine:
                             hint="use sqlite:///path.db or postgresql://user@host/db") from exc
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            parent = Path(parsed.database).expanduser().resolve().parent
-            if not parent.is_dir():
-                raise DatabaseError(f"folder {parent} does not exist",
+            path = Path(parsed.database).expanduser().resolve()
+            if not path.parent.is_dir():
+                raise DatabaseError(f"folder {path.parent} does not exist",
                                     hint="create it or choose another --db")
-        engine = create_engine(url, connect_args={"timeout": 30})
+            if not path.exists():  # readable by its owner only; SQLite gives -wal and -shm the same mode
+                with contextlib.suppress(FileExistsError):
+                    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        # hide_parameters: no statement error or log line ever carries a value (a name before encryption)
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if parsed.get_backend_name() == "postgresql":
         try:
-            return create_engine(url, pool_pre_ping=True)
+            return create_engine(url, pool_pre_ping=True, hide_parameters=True)
         except ModuleNotFoundError as exc:
             raise DatabaseError("PostgreSQL support is not installed",
                                 hint="pip install 'kolokol[postgres]'") from exc
@@ -98,11 +113,13 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 
 @dataclass
 class Database:
-    """An open database: its engine and a session factory."""
+    """An open database: its engine, a session factory and its keys (also installed on the
+    engine's dialect, where the sensitive column types find them)."""
 
     url: str
     engine: Engine
     sessions: sessionmaker[Session]
+    keys: DatabaseKeys = field(default=PLAINTEXT, repr=False)
 
     @property
     def backend(self) -> str:
@@ -110,7 +127,9 @@ class Database:
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
-        """A short transaction: committed on success, rolled back on any error."""
+        """A short transaction: committed on success, rolled back on any error. While it is open,
+        this database's keys are the current ones for the blind indexes (store/types.py)."""
+        token = bind_keys(self.keys)
         session = self.sessions()
         try:
             yield session
@@ -120,14 +139,30 @@ class Database:
             raise
         finally:
             session.close()
+            release_keys(token)
 
     def close(self) -> None:
         self.engine.dispose()
 
 
-def open_database(url: str, *, auto_upgrade: bool = True) -> Database:
-    """Open (and by default upgrade) a database. Without auto_upgrade, an out-of-date database is
-    refused with a clear message telling the user to run `kolokol db upgrade`."""
+def open_database(url: str, *, auto_upgrade: bool = True, key: KeySource | None = None,
+                  settings: Settings | None = None, encryption: bool | None = None) -> Database:
+    """Open (and by default upgrade) a database and unlock its keys. Without auto_upgrade, an
+    out-of-date database is refused with a clear message telling the user to run `kolokol db upgrade`.
+
+    The key comes from `key`, else from the settings and environment (KOLOKOL_KEY_FILE,
+    KOLOKOL_PASSPHRASE, the default key file). A new database is encrypted unless `encryption` (or
+    the `encryption` setting) is off; an encrypted one opened without its key is refused with a
+    one-line `[key]` error."""
+    from kolokol.security.keys import key_source, unlock
+
+    if key is None or encryption is None:
+        if settings is None:
+            from kolokol.config import load_settings
+
+            settings = load_settings()
+        key = key if key is not None else key_source(settings)
+        encryption = settings.encryption if encryption is None else encryption
     engine = create_db_engine(url)
     try:
         if auto_upgrade:
@@ -137,6 +172,7 @@ def open_database(url: str, *, auto_upgrade: bool = True) -> Database:
             if rev != head_revision():
                 raise DatabaseError(f"the database is at revision {rev or 'none'}, not {head_revision()}",
                                     hint="run `kolokol db upgrade`")
+        keys = unlock(engine, key, encryption=encryption)
     except OperationalError as exc:
         engine.dispose()
         reason = str(exc.orig).splitlines()[0] if exc.orig else str(exc).splitlines()[0]
@@ -144,4 +180,8 @@ def open_database(url: str, *, auto_upgrade: bool = True) -> Database:
     except SQLAlchemyError as exc:
         engine.dispose()
         raise DatabaseError(f"cannot open database: {str(exc).splitlines()[0]}") from exc
-    return Database(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+    except BaseException:
+        engine.dispose()
+        raise
+    install_keys(engine.dialect, keys)
+    return Database(url=url, engine=engine, sessions=sessionmaker(engine, expire_on_commit=False), keys=keys)

@@ -23,7 +23,6 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
-    Text,
     UniqueConstraint,
     func,
 )
@@ -45,14 +44,14 @@ class Report(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[str | None] = mapped_column(String(200), index=True)
-    url: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(SensitiveText)  # a slug often spells a name
     outlet: Mapped[str | None] = mapped_column(String(300))
     title: Mapped[str | None] = mapped_column(SensitiveText)
     published: Mapped[str | None] = mapped_column(String(10))  # ISO, possibly partial
     published_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
     language: Mapped[str | None] = mapped_column(String(8))
     kind: Mapped[str] = mapped_column(String(20))
-    origin: Mapped[str | None] = mapped_column(Text)  # path or URL it was read from
+    origin: Mapped[str | None] = mapped_column(SensitiveText)  # path or URL it was read from
     content_hash: Mapped[str] = mapped_column(String(64), unique=True)
     raw_hash: Mapped[str] = mapped_column(String(64), index=True)
     clean_text: Mapped[str] = mapped_column(SensitiveText)
@@ -141,7 +140,7 @@ class Mention(Base):
     country: Mapped[str | None] = mapped_column(String(2), index=True)
     origin_country: Mapped[str | None] = mapped_column(String(2))
     targets: Mapped[list[Any]] = mapped_column(SensitiveJSON, default=list)
-    perpetrators: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    perpetrators: Mapped[list[Any]] = mapped_column(SensitiveJSON, default=list)  # may name an officer
     legal_basis: Mapped[list[Any]] = mapped_column(JSON, default=list)
     outcome: Mapped[str | None] = mapped_column(SensitiveText)
     evidence: Mapped[str] = mapped_column(SensitiveText, default="")
@@ -274,9 +273,9 @@ class AlertRule(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
-    incident_type: Mapped[str | None] = mapped_column(String(40))
-    target_nationality: Mapped[str | None] = mapped_column(String(2))
-    country: Mapped[str | None] = mapped_column(String(2))
+    incident_type: Mapped[str | None] = mapped_column(String(200))  # comma-separated; None: any type
+    target_nationality: Mapped[str | None] = mapped_column(String(2))  # None: each nationality apart
+    country: Mapped[str | None] = mapped_column(String(2))  # None: each country apart
     min_count: Mapped[int] = mapped_column(Integer)
     window_days: Mapped[int] = mapped_column(Integer)
     rate_factor: Mapped[float] = mapped_column(Float)
@@ -347,3 +346,58 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class IncidentState(Base):
+    """What search sorts and filters an incident on: the values shown (analysts' edits winning).
+    Derived data, rebuilt by `kolokol.facets.refresh_facets`."""
+
+    __tablename__ = "incident_state"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+    date_start: Mapped[dt.date | None] = mapped_column(Date)
+    date_end: Mapped[dt.date | None] = mapped_column(Date)
+    date_precision: Mapped[str | None] = mapped_column(String(5))
+    month: Mapped[str | None] = mapped_column(String(7), index=True)
+    sort_key: Mapped[int] = mapped_column(Integer)
+    country: Mapped[str | None] = mapped_column(String(2))
+    place_id: Mapped[str | None] = mapped_column(String(80), index=True)
+    review_status: Mapped[str] = mapped_column(String(12))
+    independent_sources: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_incident_state_sort", "sort_key", "incident_id"),
+                      Index("ix_incident_state_status_sort", "review_status", "sort_key", "incident_id"))
+
+
+class IncidentFacet(Base):
+    """One facet value of an incident (type, country, place, perpetrator / target actor id, target
+    nationality, review status, independent sources). Never a name: actors by id."""
+
+    __tablename__ = "incident_facets"
+
+    facet: Mapped[str] = mapped_column(String(12), primary_key=True)
+    value: Mapped[str] = mapped_column(String(80), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (Index("ix_incident_facets_incident", "incident_id", "facet", "value"),)
+
+
+class SearchEpoch(Base):
+    """One row counting the changes of the facet tables; it keys the cache of facet counts."""
+
+    __tablename__ = "search_epoch"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    epoch: Mapped[int] = mapped_column(Integer)
+
+
+class AuditHead(Base):
+    """The audit chain's head (one row, id 1): entry count and last hash, updated with every append.
+    Appenders lock it, so the chain cannot fork; `audit verify` compares it with the last entry."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entries: Mapped[int] = mapped_column(Integer)
+    last_id: Mapped[int] = mapped_column(Integer)
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -4,47 +4,54 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Body, Depends, Request
 
-from kolokol.search import SearchQuery, dashboard, incident_detail, report_detail, search_incidents
+from kolokol.search import dashboard, incident_detail, report_detail, search_incidents
+from kolokol.security.publishing import set_visibility
+from kolokol.security.roles import Permission, UserInfo, Visibility
+from kolokol.web.access import Browser, audit_event, require
+from kolokol.web.routes.filters import Filters
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 
-def search_query(q: str | None = None, type: str | None = None, country: str | None = None,
-                 status: str | None = None, since: str | None = None, until: str | None = None,
-                 min_sources: str | None = None, page: str | None = None) -> SearchQuery:
-    return SearchQuery.parse(q=q, type=type, country=country, status=status, since=since, until=until,
-                             min_sources=min_sources, page=page)
+def audit_read(request: Request, user: UserInfo | None, kind: str, data: dict[str, Any]) -> None:
+    """Reads of anything but a public incident go to the audit log (ids only)."""
+    if kind == "incident" and data.get("visibility") == Visibility.PUBLIC.value:
+        return
+    audit_event(request, f"read.{kind}", object_type=kind, object_id=data["id"], user=user)
 
 
 @router.get("/", summary="Dashboard: counts by type, country and review status; the latest incidents")
-def api_dashboard(request: Request) -> dict[str, Any]:
-    return dashboard(request.app.state.db)
+def api_dashboard(request: Request, user: Browser) -> dict[str, Any]:
+    return dashboard(request.app.state.db, user=user)
 
 
 @router.get("/incidents", summary="Search merged incidents: facets and full text (filter state as in /incidents)")
-def api_incidents(
-    request: Request,
-    q: str | None = Query(None, description="Full-text words (all must match, each as a prefix)"),
-    type: str | None = Query(None, description="Incident type, e.g. detention"),
-    country: str | None = Query(None, description="ISO 3166-1 alpha-2 country of the incident"),
-    status: str | None = Query(None, description="Review status: new, accepted, edited, rejected, merged, split"),
-    since: str | None = Query(None, description="On or after YYYY[-MM[-DD]]"),
-    until: str | None = Query(None, description="On or before YYYY[-MM[-DD]] (the whole month or year)"),
-    min_sources: str | None = Query(None, description="At least this many independent sources"),
-    page: str | None = Query(None, description="Page number, from 1"),
-) -> dict[str, Any]:
-    query = search_query(q, type, country, status, since, until, min_sources, page)
-    return search_incidents(request.app.state.db, query).to_dict()
+def api_incidents(request: Request, query: Filters, user: Browser) -> dict[str, Any]:
+    return search_incidents(request.app.state.db, query, user=user).to_dict()
 
 
 @router.get("/incidents/{incident_id}", summary="One merged incident: fields, conflicting values, sources, "
             "report-level incidents with evidence spans (offsets into the report text)")
-def api_incident(request: Request, incident_id: int) -> dict[str, Any]:
-    return incident_detail(request.app.state.db, incident_id, with_text=False)
+def api_incident(request: Request, incident_id: int, user: Browser) -> dict[str, Any]:
+    data = incident_detail(request.app.state.db, incident_id, with_text=False, user=user)
+    audit_read(request, user, "incident", data)
+    return data
 
 
-@router.get("/reports/{report_id}", summary="One report: metadata, clean text and its evidence spans")
-def api_report(request: Request, report_id: int) -> dict[str, Any]:
-    return report_detail(request.app.state.db, report_id, with_text=False)
+@router.get("/reports/{report_id}", summary="One report: metadata, clean text and its evidence spans "
+            "(analysts and admins)")
+def api_report(request: Request, report_id: int,
+               user: UserInfo = Depends(require(Permission.READ_REPORTS))) -> dict[str, Any]:
+    data = report_detail(request.app.state.db, report_id, with_text=False)
+    audit_read(request, user, "report", data)
+    return data
+
+
+@router.post("/incidents/{incident_id}/visibility", summary="Set an incident's visibility: restricted, "
+             "internal (analysts and admins) or public (admins; reviewed incidents only). Needs X-CSRF-Token")
+def api_visibility(request: Request, incident_id: int,
+                   visibility: str = Body(..., embed=True, max_length=20),
+                   user: UserInfo = Depends(require(Permission.RESTRICT))) -> dict[str, Any]:
+    return set_visibility(request.app.state.db, incident_id, visibility, user=user)

@@ -9,11 +9,17 @@ One migration per concern block, each in its own function:
   (the cookie holds a random token, the table only its SHA-256).
 - `_encryption`: `keyring` (data keys wrapped by a key derived from a passphrase or read from a
   key file; never a key in clear) and `search_terms` (blind index: keyed hashes of the words of an
-  incident, so full-text search works when the text itself is encrypted).
+  incident, so full-text search works when the text itself is encrypted); `mentions.perpetrators`
+  becomes text so it can be encrypted like the targets.
 - `_publishing`: `reports.confidential` (a source that must never be shown publicly) and
   `incidents.published_at` / `published_by` (publishing is an explicit act; `visibility` already
   defaults to restricted).
 - `_alerts`: `alert_rules` (trend alerts, editable by admins).
+- `_facets`: `incident_state` (one row per incident: the values shown, analysts' edits applied, that
+  search sorts and filters on) and `incident_facets` (every facet value of an incident: type, country,
+  place, perpetrator and target actor ids, target nationality, review status, sources), so facets
+  are SQL GROUP BYs. Filled by `kolokol.facets.refresh_facets`; names never appear, only actor ids.
+  `search_epoch` counts their changes (it keys a cache of facet counts).
 """
 
 from __future__ import annotations
@@ -47,6 +53,17 @@ def _accounts() -> None:
     )
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
         batch_op.create_index("ix_web_sessions_user_id", ["user_id"], unique=False)
+    # The audit chain's head: entry count and last hash, updated with every append (truncation check;
+    # appenders lock this row so the chain cannot fork). One row, id 1.
+    head = op.create_table(
+        "audit_head",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("entries", sa.Integer(), nullable=False),
+        sa.Column("last_id", sa.Integer(), nullable=False),
+        sa.Column("last_hash", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.bulk_insert(head, [{"id": 1, "entries": 0, "last_id": 0, "last_hash": "0" * 64}])
 
 
 def _encryption() -> None:
@@ -72,6 +89,11 @@ def _encryption() -> None:
     )
     with op.batch_alter_table("search_terms", schema=None) as batch_op:
         batch_op.create_index("ix_search_terms_incident_id", ["incident_id"], unique=False)
+    # Perpetrators may name a person (an officer; a victim the extractor misread): encrypted like
+    # targets, so the column holds text (ciphertext) instead of JSON.
+    with op.batch_alter_table("mentions", schema=None) as batch_op:
+        batch_op.alter_column("perpetrators", existing_type=sa.JSON(), type_=sa.Text(), existing_nullable=False,
+                              postgresql_using="perpetrators::text")
 
 
 def _publishing() -> None:
@@ -87,9 +109,9 @@ def _alerts() -> None:
         "alert_rules",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("incident_type", sa.String(length=40), nullable=True),  # None: any type
-        sa.Column("target_nationality", sa.String(length=2), nullable=True),  # None: any
-        sa.Column("country", sa.String(length=2), nullable=True),  # where it happened; None: any
+        sa.Column("incident_type", sa.String(length=200), nullable=True),  # comma-separated types; None: any
+        sa.Column("target_nationality", sa.String(length=2), nullable=True),  # None: each nationality apart
+        sa.Column("country", sa.String(length=2), nullable=True),  # where it happened; None: each country apart
         sa.Column("min_count", sa.Integer(), nullable=False),
         sa.Column("window_days", sa.Integer(), nullable=False),
         sa.Column("rate_factor", sa.Float(), nullable=False),  # times the previous baseline rate
@@ -103,24 +125,78 @@ def _alerts() -> None:
     )
 
 
+def _facets() -> None:
+    op.create_table(
+        "incident_state",
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("date_start", sa.Date(), nullable=True),
+        sa.Column("date_end", sa.Date(), nullable=True),
+        sa.Column("date_precision", sa.String(length=5), nullable=True),
+        sa.Column("month", sa.String(length=7), nullable=True),  # YYYY-MM of date_start, for timelines
+        sa.Column("sort_key", sa.Integer(), nullable=False),  # date_start as a day number; 0 when undated
+        sa.Column("country", sa.String(length=2), nullable=True),
+        sa.Column("place_id", sa.String(length=80), nullable=True),
+        sa.Column("review_status", sa.String(length=12), nullable=False),
+        sa.Column("independent_sources", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("incident_id"),
+    )
+    with op.batch_alter_table("incident_state", schema=None) as batch_op:
+        batch_op.create_index("ix_incident_state_sort", ["sort_key", "incident_id"], unique=False)
+        batch_op.create_index("ix_incident_state_status_sort", ["review_status", "sort_key", "incident_id"],
+                              unique=False)
+        batch_op.create_index("ix_incident_state_place_id", ["place_id"], unique=False)
+        batch_op.create_index("ix_incident_state_month", ["month"], unique=False)
+    op.create_table(
+        "incident_facets",
+        sa.Column("facet", sa.String(length=12), nullable=False),
+        sa.Column("value", sa.String(length=80), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["incident_id"], ["incidents.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("facet", "value", "incident_id"),
+    )
+    with op.batch_alter_table("incident_facets", schema=None) as batch_op:  # covering: facets of given incidents
+        batch_op.create_index("ix_incident_facets_incident", ["incident_id", "facet", "value"], unique=False)
+    op.create_table(
+        "search_epoch",  # one row, bumped by every change of the facet tables: keys the facet-count cache
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("epoch", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+
+
 def upgrade() -> None:
     _accounts()
     _encryption()
     _publishing()
     _alerts()
+    _facets()
 
 
 def downgrade() -> None:
+    op.drop_table("search_epoch")
+    with op.batch_alter_table("incident_facets", schema=None) as batch_op:
+        batch_op.drop_index("ix_incident_facets_incident")
+    op.drop_table("incident_facets")
+    with op.batch_alter_table("incident_state", schema=None) as batch_op:
+        for name in ("ix_incident_state_month", "ix_incident_state_place_id", "ix_incident_state_status_sort",
+                     "ix_incident_state_sort"):
+            batch_op.drop_index(name)
+    op.drop_table("incident_state")
     op.drop_table("alert_rules")
     with op.batch_alter_table("incidents", schema=None) as batch_op:
         batch_op.drop_column("published_by")
         batch_op.drop_column("published_at")
     with op.batch_alter_table("reports", schema=None) as batch_op:
         batch_op.drop_column("confidential")
+    with op.batch_alter_table("mentions", schema=None) as batch_op:
+        batch_op.alter_column("perpetrators", existing_type=sa.Text(), type_=sa.JSON(), existing_nullable=False,
+                              postgresql_using="perpetrators::json")
     with op.batch_alter_table("search_terms", schema=None) as batch_op:
         batch_op.drop_index("ix_search_terms_incident_id")
     op.drop_table("search_terms")
     op.drop_table("keyring")
+    op.drop_table("audit_head")
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
         batch_op.drop_index("ix_web_sessions_user_id")
     op.drop_table("web_sessions")
