@@ -187,6 +187,8 @@ class Lexicon:
     weak: tuple[str, ...] = ()
     patronymic: tuple[str, ...] = ()
     particles: frozenset[str] = frozenset()
+    prefixes: frozenset[str] = frozenset()  # "bin", "de", "van": lower-case words inside a name
+    hyphen_prefixes: tuple[str, ...] = ()  # "al-", "ul-": lower-case prefixes of a name part
     cues_en: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # phrase -> (kind, profile)
     profiles_ru: list[tuple[str, str]] = field(default_factory=list)
     officials: dict[str, list[_Official]] = field(default_factory=dict)  # folded surname -> entries
@@ -242,6 +244,9 @@ def get_lexicon() -> Lexicon:
     lx.weak = tuple(sorted(sur.get("weak") or [], key=len, reverse=True))
     lx.patronymic = tuple(names.get("patronymic_suffixes") or [])
     lx.particles = frozenset(p.lower() for p in names.get("name_particles") or [])
+    lx.prefixes = frozenset(p.lower() for p in names.get("name_prefixes") or [])
+    lx.hyphen_prefixes = tuple(sorted({f"{p.rstrip('-').lower()}-" for p in names.get("hyphen_prefixes") or []},
+                                      key=len, reverse=True))
     for k in names.get("citizen_nouns_en") or []:
         lx.cues_en[k.lower()] = ("citizen", None)
     for k in names.get("titles_en") or []:
@@ -534,7 +539,7 @@ def _compile_rules(lx: Lexicon, names: dict[str, Any]) -> dict[str, re.Pattern[s
     res["org_name_head"] = re.compile(
         rf"(?<![\w-])(?:the|a|an|The|A|An)[ \t]+(?:[{_UP}][\w'’]*-based[ \t]+)?"
         rf"(?:{quoted}|(?P<name>{org_name})){alias}"
-        rf"[ \t]+(?P<mods>(?:{org_mod}[ \t]+){{0,4}})(?P<head>{heads})(?![\w-])"
+        rf"[ \t]+(?P<mods>(?:{org_mod}[ \t]+){{0,4}}?)(?P<head>{heads})(?![\w-])"
     )
     res["org_quoted_head"] = re.compile(
         rf"{quoted}{alias}[ \t]+(?P<mods>(?:{org_mod}[ \t]+){{0,3}})(?P<head>{heads})(?![\w-])"
@@ -581,9 +586,11 @@ def _compile_rules(lx: Lexicon, names: dict[str, Any]) -> dict[str, re.Pattern[s
         rf"|(?P<cit>граждан\w{{0,4}}))(?:\s+(?P<place>(?-i:{ru_places})))?(?![\w-])",
         re.IGNORECASE,
     )
-    latin_particles = "|".join(re.escape(p) for p in sorted(lx.particles) if p.isascii())
+    latin_particles = "|".join(re.escape(p) for p in sorted(lx.particles | lx.prefixes) if p.isascii())
+    hyphened = "|".join(re.escape(p) for p in lx.hyphen_prefixes)
     res["cap_token"] = re.compile(
-        rf"(?<![\w'’-])(?:[{_UP}][\w'’]*(?:-[\w'’]+)*|(?:{latin_particles})(?![\w'’-]))"
+        rf"(?<![\w'’-])(?:[{_UP}][\w'’]*(?:-[\w'’]+)*|(?:{hyphened})[{_UP}][\w'’]*(?:-[\w'’]+)*"
+        rf"|(?:{latin_particles})(?![\w'’-]))"
     )
     particles = "|".join(_PARTICLES_RU)
     # Used with .match(text, pos): anchored at pos (\A would only match at the string's start).
@@ -1199,6 +1206,8 @@ def _tokens(text: str, lx: Lexicon) -> list[_Tok]:
 
 def _is_cap(tok: _Tok) -> bool:
     w = tok.text
+    if "-" in w[:5] and w[:1].islower():
+        w = w[w.index("-") + 1:]  # "al-Otaibi": capitalised after its prefix
     return w[:1].isupper() and (tok.initial or not w.isupper()) and (w.isascii() or _is_latin_word(w))
 
 
@@ -1218,6 +1227,12 @@ def _role_score_uncached(word: str, lx: Lexicon) -> tuple[float, str]:
     low = word.lower()
     if low in lx.particles:
         return 2.0, "particle"
+    if low in lx.prefixes:
+        return 0.5, "prefix"
+    if low.startswith(lx.hyphen_prefixes) and word[:1].islower():
+        return 2.0, "surname"  # "al-Otaibi", "ul-Haq"
+    if "-" in low and any(part in lx.first_names for part in low.split("-")):
+        return 2.0, "first"  # "Jean-Baptiste", "Anne-Marie"
     if fold_name(word) in lx.officials:
         return 3.0, "official"
     if low in lx.first_names:
@@ -1245,6 +1260,7 @@ def _runs(toks: list[_Tok], lx: Lexicon) -> list[list[int]]:
             t.initial
             or (_is_cap(t) and t.text not in lx.not_name)
             or (bool(cur) and t.text.lower() in lx.particles)
+            or (bool(cur) and t.text.lower() in lx.prefixes and t.adjacent)
         )
         if cur and (not name_like or not t.adjacent):
             runs.append(cur)
@@ -1344,6 +1360,11 @@ def _person_cues(text: str, start: int, end: int, lx: Lexicon) -> tuple[str | No
     return profile, nationality, official
 
 
+_NON_STATE = re.compile(r"party|movement|opposition|group|association|organi[sz]ation|network|alliance|coalition|"
+                        r"community|campaign|diaspora|initiative|foundation|collective|club|band|outlet|newspaper|"
+                        r"channel|union|ngo|charity|congress|council|forum|front|bloc")
+
+
 def _appositive(text: str, end: int, lx: Lexicon) -> tuple[str | None, str | None, bool]:
     """', a Russian journalist', ', the head of ...', ', a Kyrgyz citizen' right after a name."""
     m = re.match(r"(?:['’]s)?[ \t]*,[ \t]*", text[end : end + 8])
@@ -1367,6 +1388,9 @@ def _appositive(text: str, end: int, lx: Lexicon) -> tuple[str | None, str | Non
                 and (found := _place_at(rest[1:], lx.place_en))
             ):
                 nationality = found[0]  # ", a citizen of Kyrgyzstan"
+            if kind == "title" and rest and rest[0] == "of" and any(
+                    _NON_STATE.fullmatch(w.lower()) for w in rest[1:7]):
+                return None, nationality, False  # "the spokesman of the exiled opposition party"
             return (prof if kind == "profile" else None), nationality, kind == "title"
     return None, None, False
 
@@ -1458,9 +1482,12 @@ def _trim_run(run: list[int], toks: list[_Tok], lx: Lexicon) -> list[int]:
 
     def english(i: int) -> bool:
         word = toks[i].text
+        if re.search(r"-[A-Z]", word):
+            return False  # "El-Sayed", "Abdel-Fattah": a hyphenated name, not an English word
         return word.lower() not in lx.first_names and bool(_ENGLISH_SHAPE.search(word.lower()))
 
-    while len(run) > 1 and (english(run[0]) and (toks[run[0]].sent_start or len(run) > 2)):
+    joined = any(_prefixed(toks[i].text, lx) for i in run[1:])  # "Mohammed bin Salman": a name throughout
+    while len(run) > 1 and not joined and (english(run[0]) and (toks[run[0]].sent_start or len(run) > 2)):
         run = run[1:]
     while len(run) > 2 and english(run[-1]):
         run = run[:-1]
@@ -1470,9 +1497,17 @@ def _trim_run(run: list[int], toks: list[_Tok], lx: Lexicon) -> list[int]:
         head = [_role_score(toks[i].text, lx, toks[i].initial)[1] for i in run[: firsts[0]]]
         if all(r in ("unknown", "surname_weak") for r in head):
             run = run[firsts[0] :]
-    while run and toks[run[0]].text.lower() in lx.particles:
+    while run and toks[run[0]].text.lower() in lx.particles | lx.prefixes:
         run = run[1:]  # a particle only joins a name, never starts one
+    while run and toks[run[-1]].text.lower() in lx.prefixes:
+        run = run[:-1]  # nor ends one ("Ali and de ...")
     return run
+
+
+def _prefixed(word: str, lx: Lexicon) -> bool:
+    """A lower-case name part: "bin", "de", "van", or a prefixed part such as "al-Otaibi"."""
+    low = word.lower()
+    return low in lx.prefixes or (word[:1].islower() and low.startswith(lx.hyphen_prefixes))
 
 
 def _paired_first_names(
@@ -1608,6 +1643,10 @@ def _score_run(run: list[_Tok], text: str, lx: Lexicon) -> _Person | None:
     score = sum(s for s, _ in roles)
     nameish = {"first", "first_guess", "initial", "particle", "surname", "patronymic", "official"}
     start, end = run[0].start, run[-1].end
+    if len(run) >= 3 and any(k == "prefix" for k in kinds[1:-1]) and run[0].text[:1].isupper():
+        # "Charles de Gaulle", "Joost van Dijk", "Faisal bin Salman": a lower-case part inside
+        # capitalised words is the shape of a name whatever its origin.
+        score, kinds = max(score, 3.0), [*kinds[:-1], "surname"]
     if (score < 2 or not nameish & set(kinds)) and len(run) in (2, 3) and set(kinds) <= {"unknown", "surname_weak"} \
             and _strong_person_context(text, start, end, lx):
         # Names from anywhere (Uyghur, Turkmen, Arabic, Persian ...) that the name lexicon does not know,
@@ -1648,7 +1687,10 @@ _AGE_AFTER = re.compile(r",\s+(?:aged\s+)?\d{1,2}(?:,|\s+years?\s+old|\))")
 _PROFILE_WORDS = (r"activist|journalist|blogger|vlogger|businessman|businesswoman|poet|writer|dissident|imam|"
                   r"cleric|lawyer|teacher|student|refugee|exile|reporter|editor|singer|musician|artist|"
                   r"scholar|academic|researcher|engineer|doctor|opposition figure|opponent|critic|defender|"
-                  r"politician|trader|entrepreneur|worker|migrant|asylum seeker|cameraman|photographer")
+                  r"politician|trader|entrepreneur|worker|migrant|asylum seeker|cameraman|photographer|"
+                  r"spokesman|spokeswoman|spokesperson|leader|founder|co-founder|coordinator|chairman|"
+                  r"chairwoman|member|witness|organi[sz]er|volunteer|painter|filmmaker|novelist|historian|"
+                  r"professor|pastor|priest|accountant|driver|farmer|comedian|rapper|youtuber|economist")
 _KIN_BEFORE = re.compile(
     r"(?:\b(?:his|her|their|the)\s+(?:[\w-]+\s+)?(?:wife|husband|brother|sister|son|daughter|mother|father|"
     r"lawyer|colleague|friend|cousin|nephew|niece|uncle|aunt)|\b(?:" + _PROFILE_WORDS + r")|\b(?:Mr|Ms|Mrs|Dr)\.?)"
@@ -1838,6 +1880,9 @@ def _ru_normalize(words: list[str], vocab: Any, lx: Lexicon) -> tuple[list[str],
     return out, gender, first_at
 
 
+_RU_FIRST_SURNAME = re.compile(
+    r"(?<![\w-])([А-ЯЁ][а-яё]{2,})[ \t]+([А-ЯЁ][а-яё]+(?:ов|ев|ёв|ин|ын|ова|ева|ёва|ина|ына|ский|ская|цкий|цкая|"
+    r"енко|ук|юк|дзе|швили|ян|янц|ли|лы|иди|оглу))(?![\w-])")
 _RU_SURNAME_SHAPE = re.compile(r"(?:ов|ев|ёв|ин|ын|ск|цк)(?:а|у|ым|е|ой|ий|ая|ого|ому|им|ом|ую)?\Z")
 
 
@@ -1886,6 +1931,11 @@ def _find_persons_ru(text: str, lx: Lexicon, occupied: _Occupied, skip: _Occupie
     for m in res["ru_kyrgyz_name"].finditer(text):
         if not claimed.overlaps(m.start(), m.end()):
             spans.append((m.start(), m.end()))
+            claimed.add(m.start(), m.end())
+    # A first name and a surname natasha did not tag ("Курбан Мередов в своей мастерской").
+    for m in _RU_FIRST_SURNAME.finditer(text):
+        if not claimed.overlaps(m.start(), m.end()) and _ru_first_name(m.group(1), vocab, lx):
+            spans.append((m.start(), m.end()))
     spans.sort()
 
     persons: list[_Person] = []
@@ -1909,7 +1959,7 @@ def _find_persons_ru(text: str, lx: Lexicon, occupied: _Occupied, skip: _Occupie
         elif official:
             profile = "official"
         if first_at is None and len(words) == 2 and not any(w.lower() in _PARTICLES_RU for w in words) \
-                and _RU_SURNAME_SHAPE.search(words[1]) and not _RU_SURNAME_SHAPE.search(words[0]):
+                and _RU_SURNAME_SHAPE.search(words[1]):
             first_at = 0  # a first name pymorphy does not know ("Эльвина Гасымова"): natasha saw two words
         kinds = [
             "particle" if w in _PARTICLES_RU else "first" if i == first_at else "surname"
@@ -2209,6 +2259,26 @@ def find_actors(text: str, lang: str = "en") -> list[ActorMention]:
         )
         for p in persons
     ]
+    _inherit_agency_country(agencies, lx)
     out = agencies + orgs + person_mentions + groups
     out.sort(key=lambda a: (a.span.start, a.span.end))
     return out
+
+
+def _inherit_agency_country(agencies: list[ActorMention], lx: Lexicon) -> None:
+    """"ГКНБ Таджикистана ... ГКНБ": a body named again without its country is the one named before
+    with it, when the lexicon would otherwise give it another state's default."""
+    named: dict[str, tuple[str | None, str]] = {}
+    for agency in agencies:
+        key = agency.span.text.split()[-1].lower() if agency.span.text.isupper() else None
+        words = agency.span.text.split()
+        head = next((w.lower() for w in words if w.isupper() and len(w) > 1), None)
+        key = head or key
+        if key is None or not agency.country:
+            continue
+        entry = next((e for e in lx.agencies if e.id == agency.canonical), None)
+        explicit = len(words) > 1 or (entry is not None and entry.country != agency.country)
+        if explicit:
+            named[key] = (agency.canonical, agency.country)
+        elif key in named and named[key][1] != agency.country:
+            agency.canonical, agency.country = named[key]

@@ -886,6 +886,11 @@ def _without_overlaps(candidates: list[_Cand]) -> list[_Cand]:
 
 
 _SENTENCE_END = re.compile(r"[.!?]\s|\n")
+# A date about the person, not the story: "who has lived in Kyrgyzstan since 2022", "живёт в Вильнюсе с".
+_BACKGROUND = re.compile(
+    r"(?<![\w-])(?:lived|living|lives|based|moved|fled|settled|arrived|emigrated|relocated|born|founded|formed|"
+    r"created|established|живет|живёт|жил\w*|живш\w*|живущ\w*|проживает|переехал\w*|уехал\w*|эмигрировал\w*|"
+    r"родил\w*|основан\w*|создан\w*)\s+(?:\S+\s+){0,3}?(?:in|since|on|в|с|со)?\s*\Z")
 _EVENT_AFTER = re.compile(r"\s{1,3}(?:после\s+)?(?:(?:the|his|her|their|its|его|её|ее|их)\s+)?([^\W\d_]{4,})",
                           re.IGNORECASE)
 
@@ -958,5 +963,6 @@ def _resolve_all(text: str, candidates: list[_Cand], pub: _Pub | None) -> list[D
         if resolved is None:
             continue
         out.append(DateMention(Span(c.start, c.end, text[c.start : c.end]), resolved[0], resolved[1], c.rule))
-        prev = resolved
+        if not _BACKGROUND.search(text, max(0, c.start - 50), c.start):
+            prev = resolved  # "who has lived there since 2022" is no anchor for "the next day"
     return out

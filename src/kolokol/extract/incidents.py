@@ -16,8 +16,10 @@ The reading, step by step:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TypeVar
 
 from kolokol.domain import (
     PRECISION_RANK,
@@ -32,6 +34,8 @@ from kolokol.domain import (
 from kolokol.extract.document import Document, Trigger
 from kolokol.extract.names import fold_name, same_person
 from kolokol.extract.origin import find_origin_country
+
+T = TypeVar("T")
 
 ANAPHORA_EN = re.compile(
     r"(?<![\w-])(?:he|she|they|him|her|them|his|their|all of them|both of them|the (?:activist|journalist|"
@@ -55,7 +59,8 @@ SPEECH = re.compile(
 )
 SOURCE_BEFORE = re.compile(r"(?:according to|published by|reported by|told|quoted by|cited by|by the count of|"
                            r"figures from|data from|a report by|по словам|"
-                           r"по данным|сообщает|сообщил\w*|рассказал\w*)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}$",
+                           r"по данным|сообщает|сообщил\w*|рассказал\w*)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}$|"
+                           r"(?:according to|по словам)\s+(?:\w+\s+){0,2}\w+,\s+$",  # "according to his lawyer, X"
                            re.IGNORECASE)
 SUBJECT_PRONOUN = re.compile(r"^\W*(?:he|she|they|his|her|their|it|both|all of them|он|она|они|его|ее|её|их)\b",
                              re.IGNORECASE)
@@ -88,6 +93,16 @@ CAPITAL = re.compile(r"(?<![\w-])(?:the )?(\w+) capital(?![\w-])|(?<![\w-])the c
                      re.IGNORECASE)
 
 TARGET_KINDS = {"person", "organization", "group"}
+# Facts about the whole report (its narrator, main country, where its people live) asked for every
+# candidate: computed once per report. Reset by assemble_incidents.
+_MEMO: dict[tuple[int, str], object] = {}
+
+
+def _once(doc: Document, key: str, compute: Callable[[], T]) -> T:
+    memo_key = (id(doc), key)
+    if memo_key not in _MEMO:
+        _MEMO[memo_key] = compute()
+    return _MEMO[memo_key]  # type: ignore[return-value]
 MERGE_LOOKBACK = 3  # sentences an anaphor may reach back
 
 
@@ -130,6 +145,40 @@ PRONOUN_AFTER_SPEECH = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:that\s+)?(?:he|she|th
                                   re.IGNORECASE)
 
 
+AGENT_OBJECT = re.compile(r"(?<![\w-])(?:him|her|them|me|us|его|её|ее|их|меня|нас)(?![\w-])", re.IGNORECASE)
+
+
+PASSIVE_GAP = re.compile(r"(?<![\w-])(?:was|were|been|being|is|are|got|get|had|has|have|был|была|были|было|"
+                         r"которы\w+|who|that|which|and|or|и|или)(?![\w-])", re.IGNORECASE)
+INTRANSITIVE = re.compile(r"disappeared|went missing|vanished|died|пропа|исчез|погиб|умер", re.IGNORECASE)
+OBJECT_AFTER = re.compile(r"\s*(?:him|her|them|me|us|the|a|an|his|her|their|its|every\w*|people|visitors|"
+                          r"participants|guests|[а-яё]+(?:ей|ов|ев|их|ых|ого|его|ую|юю|у|ю)\b)", re.IGNORECASE)
+RU_NOMINATIVE_GROUP = re.compile(r"^(?:двое|трое|четверо|пятеро|шестеро|несколько|неизвестные|мужчины|люди)\b",
+                                 re.IGNORECASE)
+RU_FINITE = re.compile(r"^\w+(?:ли|ла|ло|ют|ет|ит|ат|ят|ут)\b", re.IGNORECASE)
+
+
+def _agent_of_act(doc: Document, actor: ActorMention, triggers: list[Trigger] | None) -> bool:
+    """The subject right before an active act that has its own object ("двое мужчин затолкали его в
+    машину", "two men followed him home", "двое мужчин снимают на телефон посетителей"): the actor,
+    not the victim. A passive ("were detained") or a reduced relative ("activists detained in Osh")
+    keeps the name the victim."""
+    for t in triggers or []:
+        gap = doc.text[actor.span.end:t.span.start]
+        if not 0 <= t.span.start - actor.span.end <= 25 or re.search(r"[,;:.—–()]", gap) or PASSIVE_GAP.search(gap):
+            continue
+        if INTRANSITIVE.search(t.span.text):
+            continue
+        if AGENT_OBJECT.search(t.span.text) or AGENT_OBJECT.match(doc.text[t.span.end:t.span.end + 5].strip()):
+            return True
+        if doc.lang == "ru":
+            if actor.kind == "group" and RU_NOMINATIVE_GROUP.match(actor.span.text) and RU_FINITE.match(t.span.text):
+                return True
+        elif t.span.text.split()[0].lower().endswith("ed") and OBJECT_AFTER.match(doc.text, t.span.end):
+            return True
+    return False
+
+
 def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | None = None) -> bool:
     """Can this actor be a victim here? Officials, and the people and outlets a report quotes or
     cites, are not victims of the act they speak about."""
@@ -142,10 +191,15 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
         return False  # a source, or the agent of a passive act ("detained by five men")
     if SUSPECT_AFTER.match(doc.text, actor.span.end) or SUSPECT_BEFORE.search(before):
         return False  # the host state arresting the agents of transnational repression
+    if _agent_of_act(doc, actor, triggers):
+        return False  # "двое мужчин затолкали его в машину": the men acted, "его" is the victim
     if actor.kind == "group":
         return True
     if actor.kind == "person" and KIN_AFTER.match(doc.text, actor.span.end):
         return False  # "Tursunaliev's father": the relative is the victim here, not the exile
+    if actor.kind == "person" and actor.profile == "relative" and re.match(r"['’]s\s", doc.text[actor.span.end:
+                                                                                                  actor.span.end + 3]):
+        return False  # "his daughter's school": the relative owns something, is not acted against
     if actor.kind == "organization" and AFFILIATION_BEFORE.search(before):
         return False  # "a founder of Left Bloc": the organisation is an affiliation, not a victim
     if actor.kind == "organization" and re.search(r"\b(?:in|at|from|to|into|inside|outside|near)\s+the\s+$",
@@ -171,7 +225,9 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
                                   or len(between) < 3):
                 return False
     # Quote attribution: "..., said Rustam Sharipov, a lawyer."
-    return not re.search(r"(?:said|says|told|added|wrote|заявил\w*|сказал\w*)\s*$", before[-25:])
+    return not re.search(r"(?:said|says|told|added|adds|wrote|writes|notes|noted|explains|explained|argues|argued|"
+                         r"observes|observed|recalls|recalled|заявил\w*|сказал\w*|отмечает|отметил\w*|пишет|"
+                         r"считает|рассказ\w*)\s*$", before[-25:])
 
 
 OBJECT_AFTER_ACT = re.compile(r"^\s+(?:(?:him|her|me|его|её|ее|меня)\b|\S+\s+(?:him|her|me|его|её|ее|меня)\b)",
@@ -214,17 +270,52 @@ def _split_by_scene(doc: Document, index: int, triggers: list[Trigger]) -> list[
     return [sorted(g, key=lambda t: t.span.start) for g in groups]
 
 
+MEMBER_BEFORE = re.compile(r"(?:among (?:them|whom)|including|in particular|в том числе|среди (?:них|которых)|"
+                           r"включая)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
+
+
+def _split_by_date(doc: Document, index: int, triggers: list[Trigger]) -> list[list[Trigger]]:
+    """"The site has been blocked since August 2022, and in October 2024 the authorities designated it
+    extremist": acts of one sentence whose own clauses carry different dates are different acts."""
+    dates = [d for d in doc.in_sentence(doc.dates, index)
+             if not RANGE_END.search(before := doc.text[max(0, d.span.start - 40):d.span.start])
+             and not BACKGROUND_DATE.search(before) and not (
+                 re.search(r"(?:since|с|со)\s+$", before)  # "incarcerated since 2020": a state, unless
+                 and not any(0 <= d.span.start - t.span.end <= 30 for t in triggers))]  # "blocked since May"
+    by_date: dict[tuple[int, int], list[Trigger]] = {}
+    loose: list[Trigger] = []
+    for trig in triggers:
+        own = [d for d in dates if _same_clause(doc.text, d.span, trig.span)]
+        if own:
+            nearest = min(own, key=lambda d: _distance(d.span, trig.span))
+            by_date.setdefault((nearest.value.year, nearest.value.month), []).append(trig)
+        else:
+            loose.append(trig)
+    if len(by_date) < 2:
+        return [triggers]
+    groups = list(by_date.values())
+    for trig in loose:
+        min(groups, key=lambda g: min(_distance(t.span, trig.span) for t in g)).append(trig)
+    return [sorted(g, key=lambda t: t.span.start) for g in groups]
+
+
 def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> list[Candidate]:
     actors = doc.in_sentence(doc.actors, index)
     targets = [a for a in actors if _is_target(a, doc, triggers)]
-    agencies = [a for a in actors if a.kind == "agency"]
+    agencies = [a for a in actors if a.kind == "agency" and not _speaker(doc, a, triggers)
+                and not CRITICISED.search(doc.text[max(0, a.span.start - 40):a.span.start])]
     dates = doc.in_sentence(doc.dates, index)
     distinct: list[ActorMention] = []
     for t in targets:
+        if MEMBER_BEFORE.search(doc.text[max(0, t.span.start - 30):t.span.start]) and any(
+                d.kind == "group" for d in distinct):
+            continue  # "seven supporters, among them the activist X": one of the group, not another victim
         if not any(t.kind == d.kind and same_person(_party_name(doc, t), _party_name(doc, d)) for d in distinct):
             distinct.append(t)
     if len(triggers) < 2 or len(distinct) < 2:
         scenes = _split_by_scene(doc, index, triggers)
+        if len(scenes) == 1:
+            scenes = _split_by_date(doc, index, triggers)
         if len(scenes) > 1:
             # "depoted from Warsaw, and in Dushanbe airport GKNB officers detained him": two acts.
             out = []
@@ -248,6 +339,13 @@ def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> 
     for trig in triggers:
         owner = min(owners, key=lambda o: _distance(triggers[o].span, trig.span))
         groups[owner].triggers.append(trig)
+    for group in groups.values():
+        # "banned demonstrations, threatened to deport a Russian citizen": an act of the list whose
+        # clause names no victim is not the victim's act.
+        own = [t for t in group.triggers if any(_same_clause(doc.text, t.span, v.span) or _appositive_gap(
+            doc.text, t.span, v.span) for v in group.targets)]
+        if own:
+            group.triggers = own
     for item in [*dates, *agencies]:
         owner = min(owners, key=lambda o: min(_distance(t.span, item.span) for t in groups[o].triggers))
         (groups[owner].dates if isinstance(item, DateMention) else groups[owner].perpetrators).append(item)
@@ -257,7 +355,8 @@ def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> 
 ORG_ANAPHOR = re.compile(
     r"(?<![\w-])(?:the|its|this|that) (?:outlet|cent(?:er|re)|organi[sz]ation|band|group|channel|site|website|"
     r"media|newspaper|magazine|publication|association|foundation|movement|collective|venue|club|space|"
-    r"bookshop|school|premises|office|offices)(?![\w-])|(?<![\w-])(?:издани\w*|центр\w*|организаци\w*|групп\w*|"
+    r"bookshop|school|premises|office|offices|troupe|theat(?:re|er)|ensemble|choir|studio|publisher|circle|"
+    r"society|charity|network|initiative|community|shelter|union|party)(?![\w-])|(?<![\w-])(?:издани\w*|центр\w*|организаци\w*|групп\w*|"
     r"канал\w*|сайт\w*|редакци\w*|объединени\w*|движени\w*|помещени\w*|офис\w*)(?![\w-])",
     re.IGNORECASE,
 )
@@ -323,6 +422,8 @@ def _agrees(doc: Document, actor: ActorMention, gender: str | None, number: str 
     """Can a pronoun of this gender and number stand for the actor ("him" not for "his mother")?"""
     if number == "sg" and _plural(actor):
         return False
+    if number == "pl" and actor.kind == "person" and not _plural(actor):
+        return False  # "they", "their diaspora" do not stand for one named person
     if gender is not None and actor.kind == "person":
         own = _gender(doc, actor)
         if own is not None and own != gender:
@@ -348,7 +449,11 @@ def _recent_target(doc: Document, index: int, triggers: list[Trigger] | None = N
         if doc.sentences[back].paragraph < sent.paragraph - 1:
             break
         here = doc.in_sentence(doc.actors, back)
-        targets = [a for a in here if _is_target(a, doc)]
+        # A person quoted there can still be the one a pronoun stands for ("X says ... He received").
+        main = _narrator(doc)
+        main_key = fold_name(_party_name(doc, main)) if main is not None else None
+        targets = [a for a in here if _is_target(a, doc) or (
+            a.kind == "person" and main_key is not None and fold_name(_party_name(doc, a)) == main_key)]
         if wants_org:
             orgs = [a for a in targets if a.kind == "organization"]
             if orgs:
@@ -410,6 +515,19 @@ def _statement_date(doc: Document, d: DateMention, act_start: int | None = None)
         SPEECH_THAT.search(doc.text[d.span.end:act_start]))
 
 
+APPOSITIVE_GAP = re.compile(r"[^,;:]*,\s*[A-ZА-ЯЁ][\w'’\- ]{1,40},[^,;:]*")
+
+
+def _appositive_gap(text: str, a: Span, b: Span) -> bool:
+    """Between the two, only a name set off by commas: "отца, Николая Зенкевича, поместили"."""
+    first, lo, hi = (a, a.end, b.start) if a.end <= b.start else (b, b.end, a.start)
+    if hi - lo > 60:
+        return False
+    if text[max(0, first.start - 2):first.start].strip() == "," and text[lo:hi].lstrip().startswith(","):
+        return not re.search(r"[,;:—–()]", text[lo:hi].lstrip()[1:])  # the earlier one is the appositive
+    return bool(APPOSITIVE_GAP.fullmatch(text[lo:hi]))
+
+
 def _same_clause(text: str, a: Span, b: Span) -> bool:
     lo, hi = (a.end, b.start) if a.end <= b.start else (b.end, a.start)
     if not re.search(r"[,;:—–()]", text[lo:hi]):
@@ -428,7 +546,7 @@ def _same_clause(text: str, a: Span, b: Span) -> bool:
 BACKGROUND_DATE = re.compile(
     r"(?<![\w-])(?:formed|founded|created|established|born|opened|set up|launched|registered|lived|living|"
     r"moved|fled|left|arrived|emigrated|relocated|settled|создан\w*|основан\w*|основал\w*|родил\w*|"
-    r"живет|живёт|жил\w*|переехал\w*|уехал\w*|эмигрировал\w*|открыт\w*)\s+(?:\S+\s+){0,3}?"
+    r"живет|живёт|жил\w*|живш\w*|переехал\w*|уехал\w*|эмигрировал\w*|открыт\w*)\s+(?:\S+\s+){0,3}?"
     r"(?:in|on|since|в|с|со)?\s*$")
 
 
@@ -482,6 +600,34 @@ def _perpetrators_conflict(a: Candidate, b: Candidate) -> bool:
     ka = {p.canonical or fold_name(p.name) for p in a.perpetrators}
     kb = {p.canonical or fold_name(p.name) for p in b.perpetrators}
     return bool(ka and kb and not ka & kb)
+
+
+# "who has criticised the Tajik government", "критикует власти": the body is what the victim spoke
+# against, not an actor of the act.
+CRITICISED = re.compile(r"(?:criticis\w*|criticiz\w*|critic of|opposed|opposing|against|mock\w*|expos\w*|"
+                        r"investigat\w*|критик\w*|против|разоблач\w*|высмеива\w*)\s+(?:\w+\s+){0,2}$",
+                        re.IGNORECASE)
+SPEAKS_AFTER = re.compile(r"\s+(?:\w+\s+){0,2}?(?:said|says|told|reported|"
+                          r"stated|confirmed|claimed|noted|added|commented|"
+                          r"заявил\w*|сообщил\w*|отрица\w*|отверг\w*|подтвердил\w*|ответил\w*|на запрос\w*)(?![\w-])",
+                          re.IGNORECASE)
+
+
+DENIES_AFTER = re.compile(r"\s+(?:\w+\s+){0,2}?(?:denied|denies|rejected|rejects|declined to comment|did not respond|"
+                          r"отрица\w*|отверг\w*|не ответил\w*|на запрос\w*)(?![\w-])", re.IGNORECASE)
+
+
+def _speaker(doc: Document, actor: ActorMention, triggers: list[Trigger] | None = None) -> bool:
+    """A body that only speaks about the act: one that denies it ("the foreign ministry denied any
+    involvement"), or one that reports an attack, a threat or a killing ("..., Turkish police said").
+    A body announcing its own charge or arrest is its actor, and so is one named right after the act."""
+    if any(0 <= actor.span.start - t.span.end <= 12 and re.search(r"\bby\b", doc.text[t.span.end:actor.span.start])
+           for t in triggers or []):
+        return False
+    if DENIES_AFTER.match(doc.text, actor.span.end):
+        return True
+    types = {t.type for t in triggers or []}
+    return bool(types) and types <= AT_THE_VICTIM and bool(SPEAKS_AFTER.match(doc.text, actor.span.end))
 
 
 def _acting_states(c: Candidate) -> set[str]:
@@ -541,7 +687,7 @@ NARRATOR_INTRO = re.compile(
     r"(?:my name is|меня зовут|our guest (?:today )?is|my guest is|i am|i'm|я\s+[—-])\s+$", re.IGNORECASE)
 
 
-def _narrator(doc: Document) -> ActorMention | None:
+def _narrator_uncached(doc: Document) -> ActorMention | None:
     """Who "I" is in a testimony or interview: the person who introduces themself ("My name is ...",
     "Меня зовут ...", "Our guest is ..."), else the person the report names most often."""
     persons = [a for a in doc.actors if a.kind == "person" and a.profile not in ("official", "relative")]
@@ -552,8 +698,8 @@ def _narrator(doc: Document) -> ActorMention | None:
     for person in persons:
         counts.setdefault(fold_name(_party_name(doc, person)), []).append(person)
     ranked = sorted(counts.values(), key=len, reverse=True)
-    if ranked and len(ranked[0]) >= 2 and (len(ranked) == 1 or len(ranked[0]) > len(ranked[1])):
-        return ranked[0][0]
+    if ranked and (len(ranked[0]) >= 2 or len(ranked) == 1) and (len(ranked) == 1 or len(ranked[0]) > len(ranked[1])):
+        return ranked[0][0]  # named most often, or the only person the report names
     return None
 
 
@@ -562,6 +708,13 @@ def _speaks_of_self(doc: Document, index: int) -> bool:
     return bool(pattern.search(doc.sentences[index].text))
 
 
+NOT_A_HEAD = re.compile(r"(?:said|says|say|told|tell|tells|claimed|claims|reported|warned|warns|believe[sd]?|"
+                        r"think|thinks|thought|know|knew|knows|learned|learnt|heard|saw|fear(?:s|ed)?|hope[sd]?|added|explained|"
+                        r"noted|stated|announced|confirmed|denied|alleged|so|such|now|than|and|but|or|сказал\w*|"
+                        r"заявил\w*|сообщил\w*)", re.IGNORECASE)
+GENERIC_PLURAL = re.compile(r"(?:threats|arrests|detentions|deportations|extraditions|abductions|killings|"
+                            r"renditions|closures|угрозы|угроз|аресты|арестов|задержания|задержаний|"
+                            r"депортации|депортаций|похищения|похищений|убийства|убийств)", re.IGNORECASE)
 RELATIVE_CLAUSE = re.compile(r"(?<![\w-])(\w+)\s+(?:who|that|which|кто|которы\w+|whose\s+\w+|чьи\s+\w+)\s+"
                              r"(?:(?:were|was|had been|have been|are|is|being|были|был|была)\s+)*(?:being\s+)?$",
                              re.IGNORECASE)
@@ -574,12 +727,34 @@ def _relative_clause_victim(doc: Document, index: int, trig: Trigger) -> bool:
     sent = doc.sentences[index]
     lo = max(sent.start, trig.span.start - 60)
     m = RELATIVE_CLAUSE.search(doc.text[lo:trig.span.start])
-    if m is None or m.group(1).lower() in PRONOUN_FORMS:
-        return False
+    if m is None or m.group(1).lower() in PRONOUN_FORMS or NOT_A_HEAD.fullmatch(m.group(1)):
+        return False  # "said that he would ...": "that" opens what was said, not a relative clause
     head = lo + m.start(1)
     # The head is the victim: a counted group or a named person stays one; "some other people" is none.
     owner = [a for a in doc.in_sentence(doc.actors, index) if a.span.start <= head < a.span.end]
     return not owner or (owner[0].kind == "group" and owner[0].count is None)
+
+
+ATTACKERS = re.compile(r"(?<![\w-])(?:men|man|strangers?|assailants?|attackers?|gunmen|мужчин\w*|неизвестн\w*|"
+                       r"нападавш\w*)(?![\w-])", re.IGNORECASE)
+
+
+def _unnamed_is_main_person(doc: Document, cand: Candidate) -> None:
+    """"An exiled Azerbaijani journalist who disappeared ..." and later "Vugar Rustamli": one unnamed
+    victim is the person the report is about (so that later tellings of the act merge with it)."""
+    if len(cand.targets) == 1 and cand.targets[0].kind == "group" and cand.targets[0].count == 1:
+        main = _narrator(doc)
+        if main is not None and (cand.targets[0].nationality in (None, main.nationality) or main.nationality is None) \
+                and _once(doc, "_main_is_victim", lambda: _main_is_victim(doc, main)):
+            cand.targets = [main]
+            cand.trace.append("the unnamed victim is the report's main person")
+
+
+def _main_is_victim(doc: Document, main: ActorMention) -> bool:
+    """The report's main person is someone acted against (named as a possible victim at least once),
+    not an analyst it quotes throughout."""
+    key = fold_name(_party_name(doc, main))
+    return any(_is_target(a, doc) for a in doc.actors if a.kind == "person" and fold_name(_party_name(doc, a)) == key)
 
 
 def build_candidates(doc: Document) -> list[Candidate]:
@@ -597,11 +772,21 @@ def build_candidates(doc: Document) -> list[Candidate]:
         if not live:
             continue
         for cand in _sentence_candidates(doc, index, live):
-            if not cand.targets and _speaks_of_self(doc, index):
+            if cand.types <= AT_THE_VICTIM and cand.targets and all(
+                    t.kind == "group" and ATTACKERS.search(t.name) for t in cand.targets) and (
+                    _speaks_of_self(doc, index) or AGENT_OBJECT.search(doc.sentences[index].text)):
+                cand.targets = []  # "меня ждали трое мужчин: ... ударили в лицо": the men are the attackers
+            if _speaks_of_self(doc, index) and (not cand.targets or (
+                    cand.types <= {"threat"} and all(t.profile == "relative" for t in cand.targets))):
+                # "I got a call ...", "something would happen to my father": the narrator is the
+                # one acted against (and threatened through a relative).
                 narrator = _narrator(doc)
                 if narrator is not None:
-                    cand.targets = [narrator]
+                    cand.targets = [narrator, *cand.targets]
                     cand.trace.append("victim: the narrator")
+            _unnamed_is_main_person(doc, cand)
+            if not cand.targets and all(GENERIC_PLURAL.fullmatch(t.span.text) for t in cand.triggers):
+                continue  # "one of the threats it has seen increase": acts in general, no victim
             if not cand.targets:
                 if _has_anaphor(doc, index):
                     cand.anaphoric = True
@@ -612,6 +797,8 @@ def build_candidates(doc: Document) -> list[Candidate]:
     return candidates
 
 
+AMONG = re.compile(r"^\W*(?:among (?:those|the|them)\b|среди (?:задержанн|арестованн|них|депортированн))",
+                   re.IGNORECASE)  # "Among those detained is X": one of the group just told
 OBJECT_PRONOUN = re.compile(r"^\s+(?:him|her|them|его|её|ее|их)\b", re.IGNORECASE)
 
 
@@ -619,7 +806,7 @@ def _continues(doc: Document, cand: Candidate) -> bool:
     """Does the candidate's sentence carry on telling the previous act ("They were taken to a
     police station", "The detention was condemned ...", "a court fined him")?"""
     text = doc.sentences[cand.first_sentence].text
-    if SUBJECT_PRONOUN.search(text):
+    if SUBJECT_PRONOUN.search(text) or AMONG.search(text):
         return True
     if ACT_ANAPHOR.search(text):
         # "Since his arrest, officers visited his mother": a new act against someone else refers
@@ -709,7 +896,8 @@ def _same_victim(doc: Document, merged: list[Candidate], cand: Candidate) -> Can
         # Different types merge only as one custody sequence told in a row ("detained ... a court
         # fined him"), not a threat and a detention that happen to share a victim.
         if not prev.types & cand.types and not sequence and not (
-                named and near and prev.types & CUSTODY and cand.types & CUSTODY):
+                named and near and prev.types & CUSTODY and cand.types & CUSTODY) and not (
+                near and cand.types <= {"threat"}):
             continue
         if not named and prev_par < sent.paragraph - 1:
             continue
@@ -735,7 +923,9 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
         target = None
         # 1. Same sentence and no distinct victims: one act with several types.
         for prev in reversed(merged):
-            if cand.first_sentence in prev.sentences and (not cand.targets or _shares_target(doc, prev, cand)):
+            if cand.first_sentence in prev.sentences and (not cand.targets or _shares_target(doc, prev, cand)) \
+                    and not _scenes_conflict(doc, prev, cand) and _dates_compatible(
+                        _date_of(doc, prev, prev.triggers), _date_of(doc, cand, cand.triggers)):
                 target = (prev, "same sentence")
                 break
         if target is None and (cand.anaphoric or _continues(doc, cand)):
@@ -756,7 +946,8 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
                 # A continuation does not bring a new named person ("... расспрашивали её" of the wife
                 # after her husband's detention is another act).
                 agrees = _victim_agrees(doc, prev, cand) if not cand.targets else (
-                    not any(t.kind == "person" for t in cand.targets) or _shares_target(doc, prev, cand))
+                    not any(t.kind == "person" for t in cand.targets) or _shares_target(doc, prev, cand)
+                    or any(t.kind == "group" and (t.count or 2) > 1 for t in prev.targets))  # one of the group
                 if gap <= MERGE_LOOKBACK and prev_par >= sent.paragraph - 1 and not _is_caption(
                         doc, max(prev.sentences)) and not new_date and not other_state and agrees \
                         and _types_continue(prev, cand):
@@ -782,7 +973,40 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
             continue
         if cand.targets:
             merged.append(cand)
-    return [c for c in merged if _acted_by_state(c)]
+    return [c for c in merged if _acted_by_state(c) and not _detained_suspects(doc, c)
+            and not _vague_aggregate(doc, c)]
+
+
+SUSPECTS_NEXT = re.compile(r"(?<![\w-])(?:the (?:two |three |four |five )?suspects|подозреваем\w+)(?![\w-])",
+                           re.IGNORECASE)
+
+
+def _detained_suspects(doc: Document, c: Candidate) -> bool:
+    """"Police detained two Tajik nationals at the airport. Prosecutors said the suspects ...": unnamed
+    people the next sentence calls suspects are the host state's arrest of attackers, not victims."""
+    if any(t.kind != "group" for t in c.targets) or not c.types <= {"detention", "legal_action"}:
+        return False
+    last = max(c.sentences)
+    first = min(t.span.start for t in c.triggers)
+    if SUSPECTS_NEXT.search(doc.text, first, doc.sentences[last].end):
+        return True  # "... had been arrested, and that the evidence indicates that the suspects ..."
+    nxt = last + 1
+    return nxt < len(doc.sentences) and doc.sentences[nxt].paragraph == doc.sentences[last].paragraph and bool(
+        SUSPECTS_NEXT.search(doc.sentences[nxt].text))
+
+
+VAGUE_TIME = re.compile(r"in recent (?:years|months)|over the (?:past|last) (?:few )?(?:years|decade)|for years|"
+                        r"в последние (?:годы|месяцы)|за последние (?:годы|несколько лет)", re.IGNORECASE)
+
+
+def _vague_aggregate(doc: Document, c: Candidate) -> bool:
+    """"Gulf states have detained several Uyghurs in recent years": uncounted people over an open
+    period, placed nowhere, is a trend, not an incident."""
+    if not c.targets or any(t.kind != "group" or t.count for t in c.targets):
+        return False
+    text = " ".join(doc.sentences[i].text for i in c.sentences)
+    return bool(VAGUE_TIME.search(text)) and not any(_is_locative(doc, p) for i in c.sentences
+                                                      for p in doc.in_sentence(doc.places, i))
 
 
 def _acted_by_state(c: Candidate) -> bool:
@@ -822,7 +1046,7 @@ def _main_city(doc: Document, country: str) -> PlaceMention | None:
     return None
 
 
-def _dateline(doc: Document) -> PlaceMention | None:
+def _dateline_uncached(doc: Document) -> PlaceMention | None:
     head = doc.text[:400]
     for place in doc.places:
         if place.span.start > len(head):
@@ -926,6 +1150,10 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
     something happened ("in Osh", "в Бишкеке") first, nearest to the act's trigger first."""
     city = country = None
     named = [p for i in cand.sentences for p in doc.in_sentence(doc.places, i) if not _not_a_scene(doc, p)]
+    if cand.types <= AT_THE_VICTIM:
+        # "the Urumqi public security bureau called him": the seat of the body that threatens from afar.
+        seats = [(a.span.start, a.span.end) for a in cand.perpetrators]
+        named = [p for p in named if not any(s <= p.span.start < e for s, e in seats)]
     # A home or nationality is the scene only when nothing else is named.
     places = [p for p in named if not NOT_THE_SCENE.search(doc.text[max(0, p.span.start - 40):p.span.start])] or named
     locative = [p for p in places if _is_locative(doc, p)]
@@ -936,13 +1164,17 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
 
     main = _dominant_country(doc)
 
-    def rank(p: PlaceMention) -> tuple[int, int, int, int, int]:
+    def rank(p: PlaceMention) -> tuple[int, int, int, int, int, int]:
         index = doc.sentence_at(p.span.start) or primary
         own = any(_same_clause(doc.text, p.span, a) for a in anchors)
         # Of two places of one clause, the one in the country the report is about ("Tuzla" in an
         # Istanbul story is the district, not the Bosnian town).
-        return (0 if p in locative else 1, 0 if own else 1, 0 if p.country == main else 1, index - primary,
-                min(_distance(p.span, a) for a in anchors))
+        near = min(_distance(p.span, a) for a in anchors)
+        # Of two places of one clause, the one right by the act ("detained by police in Ghulja two weeks
+        # after she spoke in Munich"), then the one in the country the report is about ("Tuzla" in an
+        # Istanbul story is the district, not the Bosnian town).
+        return (0 if p in locative else 1, 0 if own else 1, 0 if near <= 25 else 1, 0 if p.country == main else 1,
+                index - primary, near)
 
     for place in sorted(pool, key=rank):
         if place.kind == "city" and city is None:
@@ -955,14 +1187,17 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
         city = None
     if city is None:
         city = _capital(doc, cand)
-    if city is None and country is None and cand.types <= AT_THE_VICTIM:
+    if city is None and country is None and cand.types <= REMOTE:
         # A threat or surveillance told without a place happens where the exile lives.
         city = _residence(doc, cand)
     if city is None:
         before = [p for p in _paragraph_before(doc, doc.places, cand.first_sentence)
-                  if p.kind == "city" and not _not_a_scene(doc, p)]
+                  if p.kind == "city" and not _not_a_scene(doc, p)
+                  and not NOT_THE_SCENE.search(doc.text[max(0, p.span.start - 40):p.span.start])]
         if before:
             city = before[-1]
+    if city is None and country is None and cand.types <= AT_THE_VICTIM:
+        city = _residence(doc, cand)  # an attack told without a place, nor one just before: at home
     if country is None:
         before = [p for p in _paragraph_before(doc, doc.places, cand.first_sentence) if p.kind == "country"]
         if before:
@@ -971,14 +1206,16 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
 
 
 FOREIGN_MISSIONS = {"embassy", "consulate"}
+REQUEST = re.compile(r"request|behest|behalf|запрос|просьб|требовани|заказ", re.IGNORECASE)
 # Acts that happen where their victim is, wherever the actor sits.
 AT_THE_VICTIM = {"threat", "surveillance", "ill_treatment", "killing", "abduction", "other"}
+REMOTE = {"threat", "surveillance"}  # done from afar: told without a place, they reach the victim at home
 RESIDENCE_BEFORE = re.compile(
     r"(?:\blives?|\bliving|\blived|\bbased|\bresident|\bsettled|\bresides|\bstays?|живет|живёт|жил\w*|живущ\w*|"
     r"проживает|проживающ\w*|обосновал\w*)\s+(?:\w+\s+){0,2}?(?:in|at|в|во)\s+$", re.IGNORECASE)
 
 
-def _residences(doc: Document) -> dict[str, PlaceMention]:
+def _residences_uncached(doc: Document) -> dict[str, PlaceMention]:
     """Where the people of a report live, when it says so ("who has lived in Utrecht since 2023",
     "London-based", "живёт в Вильнюсе"): person name key -> city."""
     out: dict[str, PlaceMention] = {}
@@ -1035,7 +1272,7 @@ def _foreign_actor(doc: Document, cand: Candidate, country: str | None) -> tuple
     return None, None
 
 
-def _home_state(doc: Document) -> str | None:
+def _home_state_uncached(doc: Document) -> str | None:
     """The state the report's repression comes from: the state of most acting bodies and codes named."""
     votes: dict[str, int] = {}
     for actor in doc.actors:
@@ -1078,12 +1315,16 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
     anchors = [t.span for t in cand.triggers]
     dateline = _dateline(doc)
     for place in (city, country_mention):
-        # The place of the act's own clause; a dateline counts for the lead sentence it opens.
-        if outside_origin(place) and _is_locative(doc, place) and (any(  # type: ignore[arg-type]
-                _same_clause(doc.text, place.span, a) for a in anchors) or place is dateline):  # type: ignore[union-attr]
+        # The place of the act's own clause; a dateline counts for the lead sentence it opens; a threat
+        # told without a place happens where its victim lives.
+        if outside_origin(place) and ((_is_locative(doc, place) and (any(  # type: ignore[arg-type]
+                _same_clause(doc.text, place.span, a) for a in anchors) or place is dateline))  # type: ignore[union-attr]
+                or place.rule == "incidents.residence.v1"):  # type: ignore[union-attr]
             return place.country, place.span  # type: ignore[union-attr]
     for actor in cand.perpetrators:
-        domestic = actor.country and actor.canonical not in FOREIGN_MISSIONS and "proxy" not in (actor.profile or "")
+        domestic = actor.country and actor.canonical not in FOREIGN_MISSIONS and "proxy" not in (actor.profile or "") \
+            and not (origin_span and origin_span.start <= actor.span.start < origin_span.end
+                     and REQUEST.search(origin_span.text))  # "по запросу Генпрокуратуры Узбекистана": asked
         # Only the body that acted: before the act's word, or right after it ("detained by ...").
         if domestic and any(actor.span.end <= t.span.start or 0 <= actor.span.start - t.span.end <= 40
                             for t in cand.triggers):
@@ -1110,6 +1351,15 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
             code = (legal.code or "").split(" ")[0]
             if len(code) == 2 and code.isupper():
                 return code, legal.span
+    par = doc.sentences[cand.first_sentence].paragraph
+    for actor in doc.actors:
+        # A body of the act's paragraph, in another of its sentences ("Berlin police have opened an
+        # investigation"); bodies of the act's own sentences that did not act there are its origin.
+        if actor.kind == "agency" and actor.country and actor.canonical not in FOREIGN_MISSIONS \
+                and "proxy" not in (actor.profile or "") and (i := doc.sentence_at(actor.span.start)) is not None \
+                and doc.sentences[i].paragraph == par and i not in cand.sentences \
+                and not _speaker(doc, actor, cand.triggers):
+            return actor.country, actor.span
     if dateline is not None:
         return dateline.country, dateline.span
     return _dominant_country(doc), None
@@ -1167,7 +1417,7 @@ def _party_name(doc: Document, actor: ActorMention) -> str:
     return name
 
 
-def _dominant_country(doc: Document) -> str | None:
+def _dominant_country_uncached(doc: Document) -> str | None:
     counts: dict[str, int] = {}
     for place in doc.places:
         counts[place.country] = counts.get(place.country, 0) + (2 if place.kind == "city" else 1)
@@ -1190,13 +1440,17 @@ def _agency_antecedent(doc: Document, cand: Candidate) -> list[ActorMention]:
     return []
 
 
+BACKGROUND_CHARGE = re.compile(r"(?:которо\w+|которы\w+|whom|who is|who was|who has been|who had been)\s+"
+                               r"(?:\S+\s+){0,2}$", re.IGNORECASE)
+WEAK_THREAT = re.compile(r"visited|навестил|пришли к", re.IGNORECASE)
 WANTED = re.compile(r"розыск|wanted|red notice|warrant|interpol", re.IGNORECASE)
 MODIFIER = re.compile(r"заочн|in absentia|специальн\w* производств", re.IGNORECASE)
 SENTENCING = re.compile(r"sentenc|convicted|приговор|осужд", re.IGNORECASE)
 SUMMONED_FOR = re.compile(r"\s*(?:\w+\s+){0,2}(?:на|для|for)\s*$", re.IGNORECASE)
 
 
-def act_types(triggers: list[Trigger], targets: list[Party], fined: bool = False) -> set[str]:
+def act_types(triggers: list[Trigger], targets: list[Party], fined: bool = False,
+              doc: Document | None = None) -> set[str]:
     """The types of one act from its triggers, by the guidelines' definitions:
     - a summons is of a journalist or activist: a relative called in, or anyone questioned once
       there, is interrogated ("summoned his father and questioned him" = interrogation);
@@ -1214,17 +1468,36 @@ def act_types(triggers: list[Trigger], targets: list[Party], fined: bool = False
         types.discard("legal_action")
     sentencing = [t for t in legal if SENTENCING.search(t.span.text)]
     if sentencing:
+        def punishment(t: Trigger) -> bool:
+            # In the sentence's own sentence or told right after it in its paragraph ("The court also
+            # ordered his share of the flat confiscated").
+            return any(t.sentence == s.sentence or (doc is not None and 0 < t.sentence - s.sentence <= 2 and
+                       doc.sentences[t.sentence].paragraph == doc.sentences[s.sentence].paragraph)
+                       for s in sentencing)
         for kind in ("fine", "other"):
-            if all(any(t.sentence == s.sentence for s in sentencing) for t in triggers if t.type == kind):
+            if all(punishment(t) for t in triggers if t.type == kind):
                 types.discard(kind)
+    if doc is not None and legal and types - {"legal_action"} and all(
+            BACKGROUND_CHARGE.search(doc.text[max(0, t.span.start - 40):t.span.start]) for t in legal):
+        types.discard("legal_action")  # "учителя, которого Анкара обвиняет в ...": the victim's background
+    if "threat" in types and "interrogation" in types and all(WEAK_THREAT.match(t.span.text) for t in triggers
+                                                               if t.type == "threat"):
+        types.discard("threat")  # "visited his mother and asked about him": the visit was the questioning
     if "summons" in types:
-        relatives = any(t.profile == "relative" for t in targets if t.kind == "person")
+        relatives = any(t.profile == "relative" for t in targets)
         summons = [t for t in triggers if t.type == "summons"]
+        # "вызвали на допрос", "summoned for questioning" are the summons itself; "summoned him
+        # and questioned him for six hours" is an interrogation.
         questioned = [t for t in triggers if t.type == "interrogation"
                       and not any(0 <= t.span.start - s.span.end <= 25 for s in summons)]
-        if relatives or questioned:
+        if questioned:
             types.discard("summons")
             types.add("interrogation")
+        elif relatives:
+            types.discard("summons")
+            types.discard("interrogation")
+            if not types:
+                types.add("interrogation")  # a relative called in is questioned, unless only warned
     return types
 
 
@@ -1256,21 +1529,16 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
                 if p.kind == "city" and p.country == country]
         if same:
             city = min(same, key=lambda p: min(_distance(p.span, a) for a in anchors))
-    national = {t.type for t in cand.triggers} <= {"legal_action", "censorship"} or any(
-        t.kind == "group" and t.count and t.count > 1 for t in cand.targets)
+    aggregate = all(t.kind == "group" and t.count and t.count > 1 for t in cand.targets) and precision != "day"
+    national = {t.type for t in cand.triggers} <= NATIONAL or aggregate
     if city is None and country is not None and not national:
-        # Acts by national bodies (charges, bans, designations) and counted aggregates happen in no one
-        # city: only a single act takes the report's main city.
+        # Acts by national bodies (charges, bans, designations) and counted aggregates over a period
+        # happen in no one city: a single act (one raid on a day included) takes the report's main city.
         city = _main_city(doc, country)
     spans["place"] = city.span.to_dict() if city else None
     spans["country"] = country_span.to_dict() if country_span else None
 
-    if len(cand.targets) == 1 and cand.targets[0].kind == "group" and cand.targets[0].count == 1:
-        main = _narrator(doc)
-        if main is not None and (cand.targets[0].nationality in (None, main.nationality) or main.nationality is None):
-            # "An exiled Azerbaijani journalist who disappeared ..." and later "Vugar Rustamli".
-            cand.targets = [main]
-            cand.trace.append("the unnamed victim is the report's main person")
+    _unnamed_is_main_person(doc, cand)
     targets: list[Party] = []
     seen: set[str] = set()
     for actor in sorted(cand.targets, key=lambda a: a.span.start):
@@ -1291,7 +1559,7 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
     context = [a for a in doc.actors if a.kind == "agency" and a.canonical not in FOREIGN_MISSIONS
                and "proxy" not in (a.profile or "")
                and (i := doc.sentence_at(a.span.start)) is not None and doc.sentences[i].paragraph == par
-               and i not in cand.sentences]
+               and i not in cand.sentences and not _speaker(doc, a, cand.triggers)]
     ordered = sorted(cand.perpetrators, key=lambda a: a.span.start) + sorted(context, key=lambda a: a.span.start)
     for actor in ordered:
         key = fold_name(actor.name)
@@ -1319,7 +1587,7 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
             legal_basis.append(lm.text)
     own_lo, own_hi = lo, doc.sentences[last].end
     fined = any(o.kind == "fine" and own_lo <= o.span.start < own_hi for o in outcomes)
-    types = act_types(cand.triggers, targets, fined)
+    types = act_types(cand.triggers, targets, fined, doc)
     spans["types"] = {t: [x.span.to_dict() for x in cand.triggers if x.type == t] for t in sorted(types)}
     spans["targets"] = [t.span.to_dict() for t in targets if t.span]
     spans["perpetrators"] = [p.span.to_dict() for p in perpetrators if p.span]
@@ -1351,9 +1619,27 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
     )
 
 
+def _narrator(doc: Document) -> ActorMention | None:
+    return _once(doc, "_narrator", lambda: _narrator_uncached(doc))
+
+def _residences(doc: Document) -> dict[str, PlaceMention]:
+    return _once(doc, "_residences", lambda: _residences_uncached(doc))
+
+def _home_state(doc: Document) -> str | None:
+    return _once(doc, "_home_state", lambda: _home_state_uncached(doc))
+
+def _dominant_country(doc: Document) -> str | None:
+    return _once(doc, "_dominant_country", lambda: _dominant_country_uncached(doc))
+
+def _dateline(doc: Document) -> PlaceMention | None:
+    return _once(doc, "_dateline", lambda: _dateline_uncached(doc))
+
+
 def assemble_incidents(doc: Document) -> list[Mention]:
+    _MEMO.clear()
     candidates = merge_candidates(doc, build_candidates(doc))
     candidates.sort(key=lambda c: c.first_sentence)
     mentions = [to_mention(doc, c, i + 1) for i, c in enumerate(candidates)]
+    _MEMO.clear()
     return mentions
 

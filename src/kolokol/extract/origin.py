@@ -32,6 +32,14 @@ def _state(word: str) -> str | None:
     return place.country if place is not None else None
 
 
+def _state_after(text: str, start: int) -> str | None:
+    """A state named a few words after the cue: "по запросу Генеральной прокуратуры Узбекистана"."""
+    for word in re.findall(r"[\w-]+", text[start:start + 80])[1:4]:
+        if word[:1].isupper() and (code := _state(word)):
+            return code
+    return None
+
+
 def find_origin_country(doc: Document, sentences: list[int], country: str | None) -> tuple[str | None,
                                                                                         Span | None]:
     """Search the incident's sentences, then the rest of their paragraph, for an origin cue."""
@@ -47,7 +55,8 @@ def find_origin_country(doc: Document, sentences: list[int], country: str | None
                 word = m.group("state")
                 if not word:
                     continue
-                code = _state(word)
+                code = _state(word) or (_state_after(sent.text, m.start("state"))
+                                        if re.search(r"запрос|просьб|требовани|request", m.group(), re.I) else None)
                 if code and code != country:
                     s, e = sent.start + m.start(), sent.start + m.end()
                     return code, Span(s, e, doc.text[s:e])

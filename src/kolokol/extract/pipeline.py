@@ -113,12 +113,34 @@ def actors_step(doc: Document) -> Document:
         doc.actors = [a for a in doc.actors
                       if not any(s <= a.span.start and a.span.end <= e for s, e in inside)] + relatives
         doc.actors.sort(key=lambda a: a.span.start)
+    _relink_bare_surnames(doc.actors)
     # A place name inside a person's or organisation's name is not a place ("Gulnar Tursun").
     names = [(a.span.start, a.span.end) for a in doc.actors if a.kind in ("person", "organization")]
     if names:
         doc.places = [p for p in doc.places
                       if not any(s <= p.span.start and p.span.end <= e for s, e in names)]
     return doc
+
+
+def _relink_bare_surnames(actors: list[ActorMention]) -> None:
+    """A bare surname ("Habineza said") stands for the exile the report is about, not for a relative
+    of the same surname named in passing ("his brother Emmanuel Habineza")."""
+    from kolokol.extract.names import name_tokens
+
+    def surname(name: str) -> str:
+        toks = name_tokens(name)
+        return toks[-1] if toks else ""
+
+    full = [a for a in actors if a.kind == "person" and len((a.canonical or a.name).split()) > 1]
+    relatives = {a.canonical for a in full if a.profile == "relative"}
+    for actor in actors:
+        if actor.kind != "person" or not actor.rule.endswith("surname.v1") or actor.canonical not in relatives:
+            continue
+        key = surname(actor.name)
+        others = [a for a in full if a.profile != "relative" and surname(a.canonical or a.name) == key]
+        if others:
+            before = [a for a in others if a.span.start < actor.span.start]
+            actor.canonical = (before[-1] if before else others[0]).canonical
 
 
 @step("legal.rules.v1")

@@ -1,0 +1,307 @@
+"""General rules of the rules engine, each on sentences written for this test (English and Russian).
+
+Every case names the rule it pins: what makes a type, a victim, a date, a place or an origin, and
+what is context rather than an incident."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from kolokol.domain import Mention, ReportInput
+from kolokol.extract.actors import find_actors
+from kolokol.extract.dates import find_dates
+from kolokol.extract.engines import RulesEngine
+
+
+@pytest.fixture(scope="module")
+def engine() -> RulesEngine:
+    return RulesEngine()
+
+
+def extract(engine: RulesEngine, text: str, published: str = "2025-05-21", lang: str = "en") -> list[Mention]:
+    report = ReportInput(text=text, raw=b"", kind="text", origin="test", source_id="t", published=published,
+                         language=lang)
+    return engine.extract(report)
+
+
+def names(m: Mention) -> list[str]:
+    return [t.name for t in m.targets]
+
+
+# ---------------------------------------------------------------------------------------------- types
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("On Tuesday, city inspectors sealed the office of Bright Path, a migrant aid group, in Almaty.", "en"),
+    ("Во вторник сотрудники полиции опечатали офис объединения «Северный ветер» в Бишкеке.", "ru"),
+])
+def test_sealing_premises_is_a_closure(engine, text, lang):
+    out = extract(engine, text, lang=lang)
+    assert len(out) == 1 and out[0].types == ["closure"], [m.to_interchange() for m in out]
+    assert out[0].perpetrators
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("On 3 May, officers of the State Security Service summoned the blogger Aziz Karimov and questioned him "
+     "for six hours about his sources.", "en"),
+    ("3 мая сотрудники ГКНБ вызвали в управление блогера Азиза Каримова и шесть часов расспрашивали его о "
+     "знакомых.", "ru"),
+])
+def test_summoned_and_questioned_is_an_interrogation(engine, text, lang):
+    out = extract(engine, text, lang=lang)
+    assert [m.types for m in out] == [["interrogation"]]
+
+
+def test_a_relative_summoned_and_warned_is_a_threat(engine):
+    text = ("On 12 May, officers of the National Security Committee summoned his sister, Dana Omarova, in Almaty "
+            "and told her that her brother should come home before it is too late.")
+    out = extract(engine, text)
+    assert [m.types for m in out] == [["threat"]]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Police in Tbilisi detained the blogger Rauf Aliyev, who is wanted by Azerbaijan, on Monday.", "en"),
+    ("В понедельник в Тбилиси полицейские задержали блогера Рауфа Алиева, объявленного в розыск по запросу "
+     "Азербайджана.", "ru"),
+])
+def test_a_wanted_notice_behind_a_detention_is_no_type_of_its_own(engine, text, lang):
+    out = extract(engine, text, lang=lang)
+    assert [m.types for m in out] == [["detention"]]
+    assert out[0].origin_country == "AZ"
+
+
+def test_a_fine_in_absentia_is_a_fine(engine):
+    text = "12 мая Мещанский районный суд Москвы заочно оштрафовал журналистку Анну Лебедь на 30 тысяч рублей."
+    out = extract(engine, text, lang="ru")
+    assert [m.types for m in out] == [["fine"]]
+
+
+def test_a_fine_inside_a_criminal_sentence_is_the_sentence(engine):
+    text = ("On 2 May, the Minsk City Court sentenced the editor Olga Baranova in absentia to eight years in prison "
+            "and fined her 500 base units.")
+    out = extract(engine, text)
+    assert [m.types for m in out] == [["legal_action"]]
+
+
+@pytest.mark.parametrize(("text", "lang", "kind"), [
+    ("On 4 May, the Central District Court declared his YouTube channel extremist materials.", "en", "censorship"),
+    ("4 мая суд Центрального района признал его YouTube-канал экстремистскими материалами.", "ru", "censorship"),
+    ("In 2020, the Supreme Court banned the Ak Zhol movement as an extremist organisation.", "en",
+     "legal_action"),
+])
+def test_extremist_material_is_censorship_an_extremist_group_a_legal_action(engine, text, lang, kind):
+    out = extract(engine, "The blogger Timur Sadykov lives in Riga. " + text, lang=lang)
+    assert out and all(m.types == [kind] for m in out), [m.to_interchange() for m in out]
+
+
+def test_refused_entry_and_cancelled_permit(engine):
+    text = ("28 января пограничники в аэропорту отказали во въезде активисту Илье Громову. Его вид на жительство "
+            "аннулирован.")
+    out = extract(engine, text, published="2026-02-10", lang="ru")
+    assert [sorted(m.types) for m in out] == [["deportation", "threat"]]
+
+
+# -------------------------------------------------------------------------------- context, not acts
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("After the hearing, around forty people held a protest outside parliament against the detention of "
+     "political prisoners.", "en"),
+    ("We call on the government to halt the deportation of refugees to countries where they face persecution.",
+     "en"),
+    ("Правозащитники призывают власти прекратить выдворение мигрантов, которым на родине грозит преследование.",
+     "ru"),
+    ("“He heard the cries of other people who were being beaten,” his lawyer said.", "en"),
+    ("The security service said that intimidation of the diaspora is one of the threats it has seen increase.",
+     "en"),
+])
+def test_protests_appeals_and_general_statements_are_no_incident(engine, text, lang):
+    assert extract(engine, text, lang=lang) == []
+
+
+def test_the_host_state_arresting_another_states_agents_is_no_incident(engine):
+    text = ("Prosecutors on Wednesday charged two men with spying on the exiled journalist Amina Tarik on behalf of "
+            "a foreign intelligence service. The men were arrested on Monday in Ghent.")
+    out = extract(engine, text)
+    assert all(m.types == ["surveillance"] for m in out), [m.to_interchange() for m in out]
+    assert not any(t.kind == "group" and t.count == 2 for m in out for t in m.targets)
+
+
+def test_people_later_called_suspects_are_no_victims(engine):
+    text = ("ISTANBUL - The exiled activist Rustam Valiev was shot dead outside his home on Monday, police said. "
+            "Police detained two men at the airport on Tuesday. Prosecutors said the suspects had been in contact "
+            "with an officer of Tajikistan's State Committee for National Security.")
+    out = extract(engine, text)
+    assert [m.types for m in out] == [["killing"]]
+    assert out[0].origin_country == "TJ" and out[0].country == "TR"
+
+
+def test_since_his_arrest_refers_to_an_act_told_before(engine):
+    text = ("Officers detained the poet Kamal Umarov in Baku on 2 May. Since his arrest, officers have twice visited "
+            "his mother, Leyla Umarova, and asked her about his friends.")
+    out = extract(engine, text)
+    assert sorted(tuple(m.types) for m in out) == [("detention",), ("interrogation",)]
+
+
+# --------------------------------------------------------------------------------------------- victims
+
+
+def test_a_pronoun_stands_for_a_victim_of_its_gender(engine):
+    text = ("On 3 April, officers of the National Security Agency questioned his mother, Nadia Salem, in Alexandria. "
+            "The journalist Omar Salem lives in Hamburg. In May a man followed him from his office and photographed "
+            "the entrance to his building.")
+    out = extract(engine, text, published="2025-06-10")
+    surveillance = [m for m in out if "surveillance" in m.types]
+    assert surveillance and "Omar Salem" in names(surveillance[0]) and "Nadia Salem" not in names(surveillance[0])
+    assert surveillance[0].place == "Hamburg" and surveillance[0].country == "DE"
+
+
+def test_the_men_who_act_are_not_the_victims(engine):
+    text = "11 июля в Стамбуле двое мужчин затолкали блогера Шохруха Эргашева в микроавтобус."
+    out = extract(engine, text, lang="ru")
+    assert len(out) == 1 and len(out[0].targets) == 1 and "Эргашев" in out[0].targets[0].name
+
+
+def test_a_speaker_tells_of_an_act_against_herself(engine):
+    text = ("Жена учителя Элиф Озтюрк рассказала, что в августе полицейские дважды приходили к ним домой и "
+            "расспрашивали её о коллегах мужа.")
+    out = extract(engine, text, published="2025-09-01", lang="ru")
+    assert out and "Элиф Озтюрк" in names(out[0])
+
+
+def test_a_threat_made_through_a_relative_is_against_the_narrator(engine):
+    text = ("My name is Dilnoza Rashidova. In December a man called me and said that something would happen to my "
+            "father if I did not stop my podcast.")
+    out = extract(engine, text, published="2026-01-10")
+    assert out and out[0].types == ["threat"] and "Dilnoza Rashidova" in names(out[0])
+
+
+# ---------------------------------------------------------------------------------------- places, states
+
+
+def test_one_sentence_two_scenes_two_incidents(engine):
+    text = ("Блогер Шохрух Эргашев, пропавший в Стамбуле 11 июля, находится в следственном изоляторе в Ташкенте, "
+            "сообщила его сестра.")
+    out = extract(engine, text, published="2025-07-30", lang="ru")
+    assert sorted(m.country for m in out) == ["TR", "UZ"]
+
+
+def test_a_destination_is_not_the_scene(engine):
+    text = ("2 июня полиция задержала активиста Фаридуна Шарипова в Екатеринбурге. 4 июня его отправили рейсом в "
+            "Душанбе.")
+    out = extract(engine, text, published="2025-06-12", lang="ru")
+    assert [m.country for m in out] == ["RU"] and "deportation" in out[0].types
+
+
+def test_a_capital_standing_for_its_state_is_not_the_scene(engine):
+    text = ("Казахстан в понедельник экстрадировал в Турцию учителя Хасана Озтюрка, которого Анкара обвиняет "
+            "в терроризме.")
+    out = extract(engine, text, published="2025-08-27", lang="ru")
+    assert [(m.types, m.country, m.origin_country) for m in out] == [(["extradition"], "KZ", "TR")]
+
+
+def test_a_charge_without_a_place_is_the_repressing_states(engine):
+    text = ("Блогер Алесь Зенкевич с 2021 года живёт в Вильнюсе. Гродненский областной суд 1 сентября заочно "
+            "приговорил его к восьми годам по ч. 3 ст. 130 УК РБ. Уголовное дело против блогера возбудили в "
+            "феврале прошлого года.")
+    out = extract(engine, text, published="2025-09-04", lang="ru")
+    assert out and all(m.country == "BY" for m in out), [m.to_interchange() for m in out]
+
+
+def test_a_foreign_body_acting_is_the_origin(engine):
+    text = ("BRUSSELS - Between June and October, officers of Rwanda's National Intelligence and Security Service "
+            "followed the opposition politician Jean-Baptiste Mugabo in Brussels and fitted a GPS tracker under "
+            "his car.")
+    out = extract(engine, text, published="2025-11-20")
+    assert out and out[0].types == ["surveillance"] and out[0].origin_country == "RW" and out[0].country == "BE"
+    assert out[0].date == "2025-06"
+
+
+# ------------------------------------------------------------------------------------------------ dates
+
+
+PUB = dt.date(2025, 11, 20)
+
+
+@pytest.mark.parametrize(("text", "lang", "phrase", "expected"), [
+    # counted from the act the phrase names, told in an earlier sentence
+    ("The men were arrested on Monday in Ghent. In August he was warned. His brother was detained two days "
+     "after the arrests.", "en", "two days after", dt.date(2025, 11, 19)),
+    # "deported on Sunday, two days after police arrested him": the arrest came two days before
+    ("He was deported on Sunday, two days after police arrested him.", "en", "two days after", dt.date(2025, 11, 14)),
+    # anchored on the date later in its own clause
+    ("Her father was detained two weeks after she spoke at a meeting in Munich on 4 June 2022.", "en",
+     "two weeks after", dt.date(2022, 6, 18)),
+    ("Его задержали 3 мая. Через два дня после задержания его избили.", "ru", "Через два дня", dt.date(2025, 5, 5)),
+])
+def test_dates_relative_to_another_act(text, lang, phrase, expected):
+    found = {d.span.text: d.value for d in find_dates(text, PUB, "day", lang)}
+    assert found[phrase] == expected, found
+
+
+def test_the_first_date_of_a_range_and_no_background_date(engine):
+    text = ("Between March 2021 and October 2023, the man passed information on at least 23 members of the Uyghur "
+            "community in Munich to an officer of China's Ministry of State Security.")
+    out = extract(engine, text)
+    assert out and out[0].date == "2021-03" and out[0].origin_country == "CN"
+
+
+# ------------------------------------------------------------------------------------------ names, bodies
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Police detained Faisal al-Otaibi, 31, on Saturday.", "Faisal al-Otaibi"),
+    ("The court heard from Joost van Dijk on Monday.", "Joost van Dijk"),
+    ("Officers arrested Mohammed bin Salman al-Harbi at the airport.", "Mohammed bin Salman al-Harbi"),
+    ("They followed Jean-Baptiste Mugabo, the spokesman of the exiled opposition party.", "Jean-Baptiste Mugabo"),
+    ("Cambodian opposition activist Sokha Veasna was deported.", "Sokha Veasna"),
+])
+def test_names_of_many_origins(text, name):
+    persons = [a for a in find_actors(text) if a.kind == "person"]
+    assert [p.span.text for p in persons] == [name]
+    assert persons[0].profile != "official"
+
+
+def test_a_russian_name_natasha_may_miss():
+    persons = [a.span.text for a in find_actors("Курбан Мередов в своей мастерской.", "ru") if a.kind == "person"]
+    assert persons == ["Курбан Мередов"]
+
+
+@pytest.mark.parametrize(("text", "lang", "body", "country"), [
+    ("The Supreme State Security Prosecution ordered him held.", "en", "Supreme State Security Prosecution", None),
+    ("In 2020 the Cairo Criminal Court sentenced him in absentia.", "en", "Cairo Criminal Court", "EG"),
+    ("Thai immigration police arrested him in Bangkok.", "en", "Thai immigration police", "TH"),
+    ("Kigali police detained his brother.", "en", "police", "RW"),
+    ("City inspectors sealed the office.", "en", "City inspectors", None),
+    ("Сотрудники ГКНБ Таджикистана встретили его. Он содержится в изоляторе ГКНБ.", "ru", "ГКНБ", "TJ"),
+])
+def test_state_bodies_and_their_states(text, lang, body, country):
+    agencies = [a for a in find_actors(text, lang) if a.kind == "agency"]
+    found = [a for a in agencies if a.span.text == body]
+    assert found and found[-1].country == country, [(a.span.text, a.country) for a in agencies]
+
+
+@pytest.mark.parametrize(("text", "lang", "kind"), [
+    ("On 4 May, police placed the lawyer Aida Nurlanova under house arrest in Almaty.", "en", "detention"),
+    ("In March, the phone of the journalist Ravshan Ergashev was hacked with Pegasus spyware.", "en",
+     "surveillance"),
+    ("The blogger Azamat Sultanov died in custody in Dushanbe on 2 May.", "en", "killing"),
+    ("3 мая блогера Азамата Султанова поместили под домашний арест в Душанбе.", "ru", "detention"),
+])
+def test_more_acts(engine, text, lang, kind):
+    out = extract(engine, text, lang=lang)
+    assert [m.types for m in out] == [[kind]], [m.to_interchange() for m in out]
+
+
+def test_fine_as_an_adjective_is_no_fine(engine):
+    text = 'My mother, Sara Hamidi, sent one voice message: "do not call, we are fine". Police in Kabul detained her.'
+    out = extract(engine, text)
+    assert all("fine" not in m.types for m in out)
+
+
+def test_a_purpose_clause_is_no_act(engine):
+    text = "Двое мужчин у подъезда ударили журналиста Бахрома Саидова и потребовали, чтобы он закрыл канал."
+    out = extract(engine, text, lang="ru")
+    assert [m.types for m in out] == [["ill_treatment"]]
