@@ -108,3 +108,19 @@ def test_crlf_front_matter_and_markdown_title():
 def test_impossible_date_in_front_matter_is_a_clear_failure():
     with pytest.raises(IngestError, match="malformed front matter"):
         parse("---\ntitle: A report\npublished: 2023-05-34\n---\nText\n")
+
+
+@pytest.mark.parametrize("value", ["[" * 3000 + "]" * 3000, "{a: " * 3000 + "b" + "}" * 3000])
+def test_deeply_nested_front_matter_is_a_clear_failure(value):
+    """The YAML composer recurses once per level; thousands of levels must not escape as RecursionError."""
+    with pytest.raises(IngestError, match="nested too deeply"):
+        parse(f"---\ntitle: A report\nkey: {value}\n---\nText\n")
+
+
+def test_deeply_nested_front_matter_file_fails_alone_in_a_batch(tmp_path):
+    (tmp_path / "a-deep.md").write_text("---\nkey: " + "[" * 3000 + "]" * 3000 + "\n---\nPolice detained him.\n")
+    (tmp_path / "b-good.md").write_text("---\ntitle: Good\n---\nPolice detained a journalist.\n")
+    items = list(read_source(str(tmp_path), Settings()))
+    failures = [i for i in items if isinstance(i, IngestFailure)]
+    assert [f.reason for f in failures] == ["malformed front matter: nested too deeply"]
+    assert [i.title for i in items if not isinstance(i, IngestFailure)] == ["Good"]

@@ -6,28 +6,16 @@ installs both). Never downloads a browser. Screenshots go to test-artifacts/ (gi
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from kolokol.security.roles import Role
 from kolokol.store.db import Database, open_database
 from tests.web.auth_helpers import TestAccount, login_browser, make_user
+from tests.web.browser_harness import ARGS, ARTIFACTS, CHROMIUM, live_server, playwright_or_skip
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
-
-if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): apt-get install chromium",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed "
-                               "(pip install playwright; no browser download needed)")
+sync_api = playwright_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -51,25 +39,8 @@ def analyst(demo_db: Database) -> TestAccount:
 
 @pytest.fixture(scope="module")
 def server(demo_db: Database) -> Iterator[str]:
-    import uvicorn
-
-    from kolokol.web.app import create_app
-
-    db = demo_db
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(db), host="127.0.0.1", port=port, access_log=False, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(demo_db) as url:
+        yield url
 
 
 def test_pages_in_chromium_stay_on_the_origin(server: str, demo_db: Database, analyst: TestAccount) -> None:

@@ -9,12 +9,8 @@ Skipped with a visible reason when /usr/bin/chromium or the playwright package i
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,17 +20,9 @@ from kolokol.security.roles import Role
 from kolokol.store import models
 from kolokol.store.db import Database, open_database
 from tests.web.auth_helpers import TestAccount, login_browser, make_user
+from tests.web.browser_harness import ARGS, ARTIFACTS, CHROMIUM, live_server, playwright_or_skip
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent.parent.parent / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
-
-if not CHROMIUM.exists():
-    pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): apt-get install chromium",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed "
-                               "(pip install playwright; no browser download needed)")
+sync_api = playwright_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -60,24 +48,8 @@ def admin(demo_db: Database) -> TestAccount:
 
 @pytest.fixture(scope="module")
 def server(demo_db: Database) -> Iterator[str]:
-    import uvicorn
-
-    from kolokol.web.app import create_app
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    srv = uvicorn.Server(uvicorn.Config(create_app(demo_db), host="127.0.0.1", port=port, access_log=False,
-                                        log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(demo_db) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -38,13 +38,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kolokol.domain import IncidentType, parse_partial_date, sort_types
 from kolokol.export import ExportError, ExportResult, IncidentView, _edits, load_views
+from kolokol.ingest.html import site_host
 from kolokol.store import models
 from kolokol.store.db import Database
 
@@ -799,15 +799,9 @@ def project_incident(view: IncidentView, ctx: PublicContext, options: PublicOpti
 
 def _domain(url: str | None, guard: NameGuard) -> str | None:
     """The host of a source's URL (the path may hold the victim's name in its slug: never shown)."""
-    if not url:
-        return None
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
+    host = site_host(url)
     if not host or not re.fullmatch(r"[a-z0-9.-]{1,253}", host):
         return None
-    host = host.removeprefix("www.")
     if guard.found(host.replace(".", " ").replace("-", " ")):
         return None
     return host

@@ -16,10 +16,10 @@ The reading, step by step:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from kolokol.domain import (
     PRECISION_RANK,
@@ -253,18 +253,25 @@ def _split_by_scene(doc: Document, index: int, triggers: list[Trigger]) -> list[
     """The triggers of one sentence grouped by the country of the place their own clause names as
     the scene; triggers without one join the nearest group."""
     places = [p for p in doc.in_sentence(doc.places, index) if _is_locative(doc, p) and not _not_a_scene(doc, p)]
-    by_country: dict[str, list[Trigger]] = {}
+    return _group_by_anchor(doc, triggers, places, lambda p: p.country)
+
+
+def _group_by_anchor(doc: Document, triggers: list[Trigger], anchors: Sequence[Any],
+                     key: Callable[[Any], Hashable]) -> list[list[Trigger]]:
+    """Acts of one sentence grouped by the key (country, month) of the nearest anchor (place, date) in
+    their own clause; acts with no anchor join the nearest group. One group: the sentence is one act."""
+    grouped: dict[Hashable, list[Trigger]] = {}
     loose: list[Trigger] = []
     for trig in triggers:
-        own = [p for p in places if _same_clause(doc.text, p.span, trig.span)]
+        own = [a for a in anchors if _same_clause(doc.text, a.span, trig.span)]
         if own:
-            nearest = min(own, key=lambda p: _distance(p.span, trig.span))
-            by_country.setdefault(nearest.country, []).append(trig)
+            nearest = min(own, key=lambda a: _distance(a.span, trig.span))
+            grouped.setdefault(key(nearest), []).append(trig)
         else:
             loose.append(trig)
-    if len(by_country) < 2:
+    if len(grouped) < 2:
         return [triggers]
-    groups = list(by_country.values())
+    groups = list(grouped.values())
     for trig in loose:
         min(groups, key=lambda g: min(_distance(t.span, trig.span) for t in g)).append(trig)
     return [sorted(g, key=lambda t: t.span.start) for g in groups]
@@ -282,21 +289,7 @@ def _split_by_date(doc: Document, index: int, triggers: list[Trigger]) -> list[l
              and not BACKGROUND_DATE.search(before) and not (
                  re.search(r"(?:since|с|со)\s+$", before)  # "incarcerated since 2020": a state, unless
                  and not any(0 <= d.span.start - t.span.end <= 30 for t in triggers))]  # "blocked since May"
-    by_date: dict[tuple[int, int], list[Trigger]] = {}
-    loose: list[Trigger] = []
-    for trig in triggers:
-        own = [d for d in dates if _same_clause(doc.text, d.span, trig.span)]
-        if own:
-            nearest = min(own, key=lambda d: _distance(d.span, trig.span))
-            by_date.setdefault((nearest.value.year, nearest.value.month), []).append(trig)
-        else:
-            loose.append(trig)
-    if len(by_date) < 2:
-        return [triggers]
-    groups = list(by_date.values())
-    for trig in loose:
-        min(groups, key=lambda g: min(_distance(t.span, trig.span) for t in g)).append(trig)
-    return [sorted(g, key=lambda t: t.span.start) for g in groups]
+    return _group_by_anchor(doc, triggers, dates, lambda d: (d.value.year, d.value.month))
 
 
 def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> list[Candidate]:

@@ -45,7 +45,8 @@ def looks_like_html(head: str) -> bool:
     return _HTML_START.match(head[:4096]) is not None
 
 
-def _hostname(url: str | None) -> str | None:
+def site_host(url: str | None) -> str | None:
+    """The host of a URL without a leading "www.", or None when it has none."""
     if not url:
         return None
     try:
@@ -95,7 +96,7 @@ def parse_html_report(html: str, *, raw: bytes, origin: str, url: str | None = N
         kind=kind,
         origin=origin,
         url=page_url,
-        outlet=_clean(data.get("sitename"), 300) or _hostname(page_url),
+        outlet=_clean(data.get("sitename"), 300) or site_host(page_url),
         title=_clean(data.get("title"), TITLE_MAX) or first_line_title(text),
         published=normalise_published(data.get("date")),
         language=language,

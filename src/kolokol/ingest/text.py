@@ -50,6 +50,8 @@ def split_front_matter(text: str) -> tuple[dict[str, Any] | None, str]:
         return None, text
     except ValueError as exc:  # a value YAML types but cannot build, e.g. the date 2023-05-34
         raise IngestError(f"malformed front matter: {str(exc).splitlines()[0][:80]}") from None
+    except RecursionError:  # `key: [[[[...]]]]` thousands deep: the YAML composer recurses per level
+        raise IngestError("malformed front matter: nested too deeply") from None
     if not isinstance(data, dict):
         return None, text
     return data, text[closing.end():]

@@ -125,8 +125,11 @@ def create_app(db: Database, *, secure_cookies: bool | None = None) -> FastAPI:
         return pages.render(request, "error.html", {"error": exc}, status_code=status)
 
     async def id_out_of_range(request: Request, exc: Exception) -> Response:
-        # an id beyond the database's integers (SQLite: OverflowError while binding; PostgreSQL: a
-        # DataError "integer out of range") names no record: not found, not a server error
+        # an id beyond the database's integers names no record: not found, not a server error.
+        # SQLite raises OverflowError while binding it; PostgreSQL a DataError "integer out of
+        # range". Any other DataError is a real fault and stays a 500.
+        if isinstance(exc, DataError) and getattr(exc.orig, "sqlstate", None) != NUMERIC_VALUE_OUT_OF_RANGE:
+            raise exc
         return await kolokol_error(request, NotFound("no such record"))
 
     from sqlalchemy.exc import DataError
@@ -135,6 +138,9 @@ def create_app(db: Database, *, secure_cookies: bool | None = None) -> FastAPI:
     app.add_exception_handler(DataError, id_out_of_range)
 
     return app
+
+
+NUMERIC_VALUE_OUT_OF_RANGE = "22003"  # the SQLSTATE PostgreSQL gives an integer beyond its column
 
 
 def serve(db_url: str, *, host: str = "127.0.0.1", port: int = 8000) -> None:
