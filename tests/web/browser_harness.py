@@ -32,6 +32,20 @@ def playwright_or_skip() -> Any:
 
 
 @contextmanager
+def demo_database(folder: Path) -> Iterator[Database]:
+    """The database `kolokol demo` builds (the bundled example reports, extracted and merged) in `folder`."""
+    from kolokol.config import load_settings
+    from kolokol.demo import build_demo_database
+    from kolokol.store.db import open_database
+
+    db = open_database(build_demo_database(folder / "demo.db", load_settings({})))
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+@contextmanager
 def live_server(db: Database) -> Iterator[str]:
     """The web app over `db` in a uvicorn thread on a free loopback port; yields its base URL."""
     import uvicorn

@@ -18,22 +18,17 @@ from sqlalchemy import select
 
 from kolokol.security.roles import Role
 from kolokol.store import models
-from kolokol.store.db import Database, open_database
+from kolokol.store.db import Database
 from tests.web.auth_helpers import TestAccount, login_browser, make_user
-from tests.web.browser_harness import ARGS, ARTIFACTS, CHROMIUM, live_server, playwright_or_skip
+from tests.web.browser_harness import ARGS, ARTIFACTS, CHROMIUM, demo_database, live_server, playwright_or_skip
 
 sync_api = playwright_or_skip()
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    from kolokol.config import load_settings
-    from kolokol.demo import build_demo_database
-
-    url = build_demo_database(tmp_path_factory.mktemp("demo") / "demo.db", load_settings({}))
-    db = open_database(url)
-    yield db
-    db.close()
+    with demo_database(tmp_path_factory.mktemp("demo")) as db:
+        yield db
 
 
 @pytest.fixture(scope="module")

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-
 
 
 @pytest.mark.parametrize("huge", [str(2**70), str(2**40)])  # beyond 64 bits; beyond PostgreSQL's integer
