@@ -23,7 +23,7 @@ from kolokol.alerts import (
     validate_rule,
 )
 from kolokol.errors import KolokolError
-from kolokol.security.roles import Role, UserInfo
+from kolokol.security.roles import SYSTEM, Role, UserInfo
 from kolokol.store import models
 from kolokol.store.db import Database
 
@@ -105,12 +105,12 @@ def test_rules_defaults_and_admin_only(db: Database) -> None:
     assert [r.name for r in rules] == [r["name"] for r in DEFAULT_RULES] and rules[0].types == [
         "abduction", "detention", "rendition"]
     for rule in rules:
-        delete_rule(db, rule.id)  # type: ignore[arg-type]
+        delete_rule(db, rule.id, user=SYSTEM)  # type: ignore[arg-type]
     assert list_rules(db) == []  # deleted defaults do not come back
     rule = save_rule(db, {"name": "Bishkek", "types": ["detention"], "country": "kg", "target_nationality": "ru",
-                          "min_count": "3", "window_days": "10", "rate_factor": "2.5"})
+                          "min_count": "3", "window_days": "10", "rate_factor": "2.5"}, user=SYSTEM)
     assert (rule.country, rule.target_nationality, rule.baseline_days) == ("KG", "RU", 90)
-    changed = save_rule(db, {**rule.to_dict(), "enabled": "off", "min_count": 4}, rule_id=rule.id)
+    changed = save_rule(db, {**rule.to_dict(), "enabled": "off", "min_count": 4}, rule_id=rule.id, user=SYSTEM)
     assert changed.min_count == 4 and not changed.enabled
     analyst = UserInfo(id=None, username="a", role=Role.ANALYST)
     with pytest.raises(KolokolError, match="admin"):

@@ -34,7 +34,7 @@ from kolokol import facets
 from kolokol.domain import IncidentType
 from kolokol.errors import KolokolError, NotFound
 from kolokol.security import audit
-from kolokol.security.roles import SYSTEM, AccessDenied, Permission, UserInfo, can
+from kolokol.security.roles import AccessDenied, Permission, UserInfo, can
 from kolokol.store import models
 from kolokol.store.db import Database
 
@@ -186,7 +186,7 @@ def _require_admin(user: UserInfo | None) -> None:
 
 
 def save_rule(db: Database, data: Mapping[str, Any], *, rule_id: int | None = None,
-              user: UserInfo | None = SYSTEM) -> Rule:
+              user: UserInfo | None) -> Rule:
     """Create a rule, or change rule `rule_id` (admins only)."""
     _require_admin(user)
     values = validate_rule(data)
@@ -206,7 +206,7 @@ def save_rule(db: Database, data: Mapping[str, Any], *, rule_id: int | None = No
         return Rule.of(row)
 
 
-def delete_rule(db: Database, rule_id: int, *, user: UserInfo | None = SYSTEM) -> None:
+def delete_rule(db: Database, rule_id: int, *, user: UserInfo | None) -> None:
     _require_admin(user)
     with db.session() as s:
         row = s.get(models.AlertRule, rule_id)
@@ -307,7 +307,7 @@ def _episodes(rule: Rule, country: str | None, nat: str | None, items: list[_Dat
     return out
 
 
-def current_alerts(db: Database, *, user: UserInfo | None = SYSTEM, today: dt.date | None = None,
+def current_alerts(db: Database, *, user: UserInfo | None, today: dt.date | None = None,
                    rules: Sequence[Rule] | None = None, recent_days: int | None = None) -> list[Alert]:
     """The alert episodes of every enabled rule over what `user` may see, active ones first, then
     latest first. `recent_days`: only episodes that ended within that many days of the newest dated

@@ -8,7 +8,7 @@ search selects (the same filters as search, kolokol.search.SearchQuery):
 - `actor_profile`: one actor, its names and its history, limited to incidents the user may see.
 
 Counts run in SQL over the derived tables of kolokol.facets; actor names are decrypted only for the
-few actors a page shows.
+few actors a page shows. `user` is required (keyword-only, no default): see kolokol.search.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 from kolokol import facets
 from kolokol.errors import NotFound
 from kolokol.search import SearchQuery, scope_conditions
-from kolokol.security.roles import SYSTEM, UserInfo
+from kolokol.security.roles import UserInfo
 from kolokol.store import models
 from kolokol.store.db import Database
 
@@ -48,7 +48,7 @@ def _cached(name: str, compute: Callable[..., dict[str, Any]]) -> Callable[..., 
     kolokol.facets); others always get a fresh one, computed over what they may see."""
 
     @functools.wraps(compute)
-    def wrapper(db: Database, query: SearchQuery | None = None, *, user: UserInfo | None = SYSTEM,
+    def wrapper(db: Database, query: SearchQuery | None = None, *, user: UserInfo | None,
                 **kwargs: Any) -> dict[str, Any]:
         with db.session() as s:
             everything = not scope_conditions(s, user)
@@ -78,7 +78,7 @@ def _months(first: str, last: str) -> list[str]:
     return out
 
 
-def timeline(db: Database, query: SearchQuery | None = None, *, user: UserInfo | None = SYSTEM) -> dict[str, Any]:
+def timeline(db: Database, query: SearchQuery | None = None, *, user: UserInfo | None) -> dict[str, Any]:
     """Incidents per month (every month from the first to the last) and type; undated ones counted apart."""
     s_, f_ = facets.S, facets.F
     with db.session() as s:
@@ -103,7 +103,7 @@ def timeline(db: Database, query: SearchQuery | None = None, *, user: UserInfo |
             "total": sum(totals.values())}
 
 
-def map_data(db: Database, query: SearchQuery | None = None, *, user: UserInfo | None = SYSTEM) -> dict[str, Any]:
+def map_data(db: Database, query: SearchQuery | None = None, *, user: UserInfo | None) -> dict[str, Any]:
     """Incidents per place (those with coordinates) and per country."""
     s_ = facets.S
     with db.session() as s:
@@ -143,7 +143,7 @@ def _links(session: Session, conditions: list[Any]) -> dict[int, dict[str, set[i
     return out
 
 
-def actor_network(db: Database, query: SearchQuery | None = None, *, user: UserInfo | None = SYSTEM,
+def actor_network(db: Database, query: SearchQuery | None = None, *, user: UserInfo | None,
                   limit: int = NETWORK_NODES) -> dict[str, Any]:
     """The busiest actors and the links between them: `acted_against` (perpetrator -> target) and
     `targeted_together` (two targets of one incident), each weighted by incidents. Read from the facet
@@ -188,7 +188,7 @@ def actor_network(db: Database, query: SearchQuery | None = None, *, user: UserI
     return {"nodes": nodes, "edges": edges, "incidents": total}
 
 
-def actor_profile(db: Database, actor_id: int, *, user: UserInfo | None = SYSTEM) -> dict[str, Any]:
+def actor_profile(db: Database, actor_id: int, *, user: UserInfo | None) -> dict[str, Any]:
     """An actor, its names and its history over the incidents `user` may see; NotFound when it appears
     in none of them (so a restricted actor's existence is not revealed)."""
     from kolokol.resolve.actors import actor_to_dict

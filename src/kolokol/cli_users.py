@@ -9,9 +9,11 @@ owner to type into an authenticator app; it is not shown again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from typing import Annotated
+from collections.abc import Iterator
+from typing import Annotated, Any
 
 import typer
 
@@ -19,7 +21,7 @@ from kolokol.errors import KolokolError
 
 users_app = typer.Typer(help="Accounts of the web app: add, list, disable / enable, roles, second factor.",
                         no_args_is_help=True)
-audit_app = typer.Typer(help="The tamper-evident audit log: verify the hash chain, list entries.",
+audit_app = typer.Typer(help="The tamper-evident audit log: verify its keyed chain, list entries.",
                         no_args_is_help=True)
 
 
@@ -163,18 +165,39 @@ def users_set_password(
     out.print(f"password of {username} changed; {killed} session(s) ended", markup=False)
 
 
+@contextlib.contextmanager
+def _keyed_db() -> Iterator[Any]:
+    """The database, for checking its audit chain: without its key that cannot be done, and the
+    error says so in one line."""
+    from kolokol.cli import opened_db
+    from kolokol.security.crypto import CryptoError
+
+    try:
+        with opened_db() as db:
+            yield db
+    except CryptoError as exc:
+        raise KolokolError(f"the audit log's links are keyed: checking them needs the database's key ({exc.message})",
+                           hint=exc.hint or "set KOLOKOL_KEY_FILE or KOLOKOL_PASSPHRASE", code="key") from None
+
+
+Anchors = Annotated[list[str] | None, typer.Option("--anchor", help="SEQ:HASH printed by an earlier verify "
+                                                   "(kept elsewhere); it must still be in the chain.")]
+UNKEYED = ("warning: this database is not encrypted, so its audit log is NOT keyed: its links are plain SHA-256 "
+           "that anyone able to write to the database can recompute; only anchors kept elsewhere catch a rewrite")
+
+
 @audit_app.command("verify")
 def audit_verify(
-    anchor: Annotated[list[str] | None, typer.Option("--anchor", help="SEQ:HASH printed by an earlier verify "
-                                                     "(kept elsewhere); it must still be in the chain.")] = None,
+    anchor: Anchors = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
-    """Check the audit log's hash chain: exit 0 when intact, 1 with the first bad entry's id."""
-    from kolokol.cli import err, opened_db, out
+    """Check the audit log's keyed chain (needs the database's key): exit 0 when intact, 1 with the first
+    bad entry's id."""
+    from kolokol.cli import err, out
     from kolokol.security.audit import parse_anchor, verify
 
     anchors = [parse_anchor(a) for a in anchor or []]
-    with opened_db() as db:
+    with _keyed_db() as db:
         result = verify(db, anchors)
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict()) + "\n")
@@ -183,8 +206,26 @@ def audit_verify(
                   "as --anchor later)", markup=False)
     else:
         err.print(f"audit log broken at entry {result.first_bad_id}: {result.problem}", markup=False)
+    if not result.keyed:
+        err.print(UNKEYED, markup=False)
     if not result.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("seal")
+def audit_seal(anchor: Anchors = None) -> None:
+    """Vouch for a log written before its links were keyed (after upgrading from an older Kolokol):
+    checks it (and --anchor, if you kept one) and appends a keyed entry. Changes nothing when it is broken."""
+    from kolokol.cli import err, out
+    from kolokol.security.audit import parse_anchor, seal
+
+    anchors = [parse_anchor(a) for a in anchor or []]
+    with _keyed_db() as db:
+        result = seal(db, anchors)
+    if not result.ok:
+        err.print(f"audit log broken at entry {result.first_bad_id}: {result.problem}; not sealed", markup=False)
+        raise typer.Exit(1)
+    out.print(f"audit log sealed: {result.entries} entries; head {result.head}", markup=False)
 
 
 @audit_app.command("list")

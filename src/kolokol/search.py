@@ -7,6 +7,11 @@ tsvector with a GIN index. `reindex_incidents(db)` (re)builds it and must run af
 rebuilds it by itself when it is out of step with the incidents table. That index holds names and
 evidence in clear, so in an encrypted database it stays empty and full text goes through the blind
 index of keyed word hashes instead (`search_terms`, security/blind_index.py).
+
+Who is asking is never implied: every function that reads incidents or reports takes a keyword-only
+`user` with no default (a forgotten one is a TypeError, not a view of everything). Pass the signed-in
+account, None for an anonymous visitor, or `SYSTEM` only from the command line, whose operator holds
+the database and its key.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from kolokol.domain import IncidentType, parse_partial_date, sort_types
 from kolokol.errors import KolokolError, NotFound
 from kolokol.export import IncidentView, load_views
 from kolokol.security import blind_index
-from kolokol.security.roles import SYSTEM, Permission, UserInfo, can, visible_incidents
+from kolokol.security.roles import AccessDenied, Permission, UserInfo, can, visible_incidents
 from kolokol.store import models
 from kolokol.store.db import Database
 from kolokol.store.types import PLAINTEXT, current_keys, keys_of
@@ -428,8 +433,8 @@ _FACET_CACHE_SIZE = 256
 _FACET_CACHE_LOCK = threading.Lock()
 
 
-def search_incidents(db: Database, query: SearchQuery, *, page_size: int = PAGE_SIZE,
-                     user: UserInfo | None = SYSTEM, with_facets: bool = True,
+def search_incidents(db: Database, query: SearchQuery, *, user: UserInfo | None, page_size: int = PAGE_SIZE,
+                     with_facets: bool = True,
                      facet_sample: int = facets.FACET_SAMPLE) -> SearchResult:
     """Merged incidents `user` may see (analysts' edits applied) that pass every filter, newest first,
     one page of them, and the facet counts of all of them (of the newest `facet_sample` when more
@@ -469,7 +474,7 @@ def search_incidents(db: Database, query: SearchQuery, *, page_size: int = PAGE_
                         labels=labels, facets_sampled=facet_sample if sampled else None)
 
 
-def dashboard(db: Database, *, latest: int = 10, user: UserInfo | None = SYSTEM) -> dict[str, Any]:
+def dashboard(db: Database, *, user: UserInfo | None, latest: int = 10) -> dict[str, Any]:
     """Counts by type, country and review status, and the latest incidents (of those `user` may see)."""
     result = search_incidents(db, SearchQuery(), page_size=latest, user=user, facet_sample=10**9)
     with db.session() as s:
@@ -578,8 +583,8 @@ def _human_field(name: str, human: dict[str, Any]) -> Any:
     return human.get(name)
 
 
-def incident_detail(db: Database, incident_id: int, *, with_text: bool = True,
-                    user: UserInfo | None = SYSTEM) -> dict[str, Any]:
+def incident_detail(db: Database, incident_id: int, *, user: UserInfo | None,
+                    with_text: bool = True) -> dict[str, Any]:
     """Every field with all its values side by side (an analyst's value first), the sources, the
     actors, and each merged report-level incident with its evidence spans (and, for pages, the
     highlighted report text). Report texts only for those who may read reports."""
@@ -631,8 +636,11 @@ def incident_detail(db: Database, incident_id: int, *, with_text: bool = True,
                 "actors": [{k: v for k, v in a.items() if k != "names"} for a in actors]}
 
 
-def report_detail(db: Database, report_id: int, *, with_text: bool = True) -> dict[str, Any]:
-    """A report: metadata, clean text and its current report-level incidents with their spans."""
+def report_detail(db: Database, report_id: int, *, user: UserInfo | None, with_text: bool = True) -> dict[str, Any]:
+    """A report: metadata, clean text and its current report-level incidents with their spans (for
+    those who may read reports: the routes check it too, this is the second lock)."""
+    if not can(user, Permission.READ_REPORTS):
+        raise AccessDenied("reports need an analyst account")
     with db.session() as s:
         report = s.get(models.Report, report_id)
         if report is None:

@@ -1,18 +1,22 @@
-"""The audit hash chain on both backends: verify catches edited, deleted, reordered and cut-off
-entries (and, with an anchor, a rewritten chain); concurrent writers never fork it; details never
-hold names; `kolokol audit verify` exits 1 with the first bad entry."""
+"""The audit chain on both backends: verify catches edited, deleted, reordered and cut-off entries,
+and, since its links are keyed (HMAC under a key derived from the keyring), a rewrite by someone who
+recomputes the links without the key; a wrong key fails; a key rotation keeps it verifiable;
+concurrent writers never fork it; details never hold names; `kolokol audit verify` exits 1 with the
+first bad entry and says so in one line when it has no key."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import delete, select, text, update
 from typer.testing import CliRunner
 
+from kolokol.config import load_settings
 from kolokol.security import audit
 from kolokol.security.roles import Role
 from kolokol.store import models
@@ -25,8 +29,12 @@ def _fill(db: Database, n: int = 6) -> None:
                      details={"n": i, "fields": ["date", "place"]})
 
 
-def _rehash_all(db: Database) -> None:
-    """What someone with write access but no anchor could do: recompute every hash and the head."""
+def _rehash_all(db: Database, *, start: int = 1, stop: int | None = None, unkeyed: bool = False,
+                key: bytes | None = None, head_mac: str | bool | None = False) -> None:
+    """What someone with write access but without the key could do: renumber the entries from 1 and
+    recompute every link from entry `start` on (to `stop`) with plain SHA-256 (the format of unkeyed
+    links; with `unkeyed`, also marking them unkeyed: a downgrade), or with an HMAC under a `key` of
+    their own, then the head. `head_mac`: False leaves the head's MAC as it was, else it is set to this."""
     with db.session() as s:
         prev = audit.GENESIS
         rows = list(s.scalars(select(models.AuditEntry).order_by(models.AuditEntry.id)))
@@ -34,13 +42,24 @@ def _rehash_all(db: Database) -> None:
             s.execute(update(models.AuditEntry).where(models.AuditEntry.id == e.id).values(id=-seq))
         s.flush()
         for seq, e in enumerate(rows, start=1):
-            digest = audit.entry_hash(seq=seq, prev_hash=prev, at=e.at, user_id=e.user_id, action=e.action,
-                                      object_type=e.object_type, object_id=e.object_id, details=e.details)
+            if seq < start or (stop is not None and seq > stop):
+                prev = e.hash
+                s.execute(update(models.AuditEntry).where(models.AuditEntry.id == -seq).values(id=seq))
+                continue
+            fields = {"seq": seq, "prev_hash": prev, "at": e.at, "user_id": e.user_id, "action": e.action,
+                      "object_type": e.object_type, "object_id": e.object_id, "details": e.details}
+            key_id = None if unkeyed else e.key_id
+            if key is not None and key_id is not None:
+                digest = audit.entry_mac(key, key_id=key_id, **fields)
+            else:
+                digest = audit.entry_hash(**fields)
             s.execute(update(models.AuditEntry).where(models.AuditEntry.id == -seq)
-                      .values(id=seq, prev_hash=prev, hash=digest))
+                      .values(id=seq, prev_hash=prev, hash=digest, key_id=key_id))
             prev = digest
-        s.execute(update(models.AuditHead).where(models.AuditHead.id == 1)
-                  .values(entries=len(rows), last_id=len(rows), last_hash=prev))
+        values: dict[str, Any] = {"entries": len(rows), "last_id": len(rows), "last_hash": prev}
+        if head_mac is not False:
+            values["mac"] = head_mac
+        s.execute(update(models.AuditHead).where(models.AuditHead.id == 1).values(**values))
 
 
 def test_an_intact_chain_verifies(db: Database) -> None:
@@ -112,20 +131,162 @@ def test_reordered_entries_are_found(db: Database) -> None:
         s.execute(update(models.AuditEntry).where(models.AuditEntry.id == 3).values(id=2))
         s.execute(update(models.AuditEntry).where(models.AuditEntry.id == -2).values(id=3))
     assert audit.verify(db).first_bad_id == 2
-    _rehash_all(db)  # repaired by someone who recomputes everything...
-    assert audit.verify(db).ok
+    _rehash_all(db)  # "repaired" by someone who recomputes every link without the key...
+    result = audit.verify(db)
+    assert not result.ok and result.first_bad_id == 1, result  # ...is found at the first recomputed link
 
 
-def test_a_rewritten_chain_is_found_only_with_an_anchor(db: Database) -> None:
+def test_a_rewritten_chain_is_found_without_an_anchor(db: Database) -> None:
     _fill(db)
     anchor = audit.parse_anchor(audit.verify(db).head)
     with db.session() as s:
         s.execute(delete(models.AuditEntry).where(models.AuditEntry.id == 2))
-    _rehash_all(db)
-    assert audit.verify(db).ok  # the limit of an unkeyed chain: documented in security/audit.py
+    _rehash_all(db, start=2)
+    result = audit.verify(db)
+    assert not result.ok and result.first_bad_id == 2, result  # the links are keyed: no anchor needed
     result = audit.verify(db, [anchor])
-    assert not result.ok and result.first_bad_id == 6, result  # the anchored entry is gone
-    assert not audit.verify(db, [(5, anchor[1])]).ok
+    assert not result.ok and result.first_bad_id == 2, result
+
+
+@pytest.mark.parametrize("attack", ["sha256", "own-key", "downgrade", "downgrade-from-3", "no-head-mac"])
+def test_an_attacker_without_the_key_is_found(db: Database, attack: str) -> None:
+    """An entry rewritten and every later link (and the head) recomputed, without the database's key:
+    with plain SHA-256, with an HMAC under a key of the attacker's, or turned into unkeyed links."""
+    _fill(db)
+    assert audit.verify(db).ok
+    with db.session() as s:
+        s.execute(update(models.AuditEntry).where(models.AuditEntry.id == 3).values(action="login.ok", user_id=9))
+    options: dict[str, Any] = {
+        "sha256": {"start": 3},
+        "own-key": {"start": 3, "key": b"k" * 32},
+        "downgrade": {"start": 1, "unkeyed": True, "head_mac": None},
+        "downgrade-from-3": {"start": 3, "unkeyed": True},
+        "no-head-mac": {"start": 3, "unkeyed": True, "head_mac": None},
+    }[attack]
+    _rehash_all(db, **options)
+    result = audit.verify(db)
+    assert not result.ok, result
+    if attack == "downgrade":  # every link is now a valid unkeyed one: the head gives it away
+        assert "head has no MAC" in (result.problem or ""), result
+    else:
+        assert result.first_bad_id == 3, result
+
+
+def test_a_log_cut_back_to_an_earlier_head_is_found(db: Database) -> None:
+    """Deleting the newest entries and setting the head back to the last one left: the head's MAC
+    covers count and last hash, and cannot be recomputed without the key."""
+    _fill(db)
+    with db.session() as s:
+        fourth = s.get(models.AuditEntry, 4)
+        assert fourth is not None
+        s.execute(delete(models.AuditEntry).where(models.AuditEntry.id > 4))
+        s.execute(update(models.AuditHead).where(models.AuditHead.id == 1)
+                  .values(entries=4, last_id=4, last_hash=fourth.hash))
+    result = audit.verify(db)
+    assert not result.ok and "head MAC does not match" in (result.problem or ""), result
+    with db.session() as s:  # nor can the log be emptied
+        s.execute(delete(models.AuditEntry))
+        s.execute(update(models.AuditHead).values(entries=0, last_id=0, last_hash=audit.GENESIS))
+    assert not audit.verify(db).ok
+
+
+def test_verify_with_the_wrong_key_fails(db: Database) -> None:
+    from kolokol.store.types import DatabaseKeys
+
+    _fill(db)
+    assert audit.verify(db).ok
+    key_id = db.keys.audit_key_id
+    assert key_id is not None and db.keys.audit_keys[key_id] != db.keys.index_key  # derived, not the index key
+    same_id = DatabaseKeys(db.keys.codec, b"x" * 32, audit_keys={key_id: b"y" * 32}, audit_key_id=key_id)
+    result = audit.verify(db, keys=same_id)
+    assert not result.ok and result.first_bad_id == 1 and "MAC does not match" in (result.problem or ""), result
+    other_id = DatabaseKeys(db.keys.codec, b"x" * 32, audit_keys={"ab" * 8: b"y" * 32}, audit_key_id="ab" * 8)
+    result = audit.verify(db, keys=other_id)
+    assert not result.ok and result.first_bad_id == 1 and "not in this database's keyring" in (result.problem or "")
+    assert audit.verify(db).ok
+
+
+def test_rotation_keeps_the_chain_verifiable(db: Database, tmp_path: Path) -> None:
+    from kolokol.security.keys import create_key_file, key_source, rotate
+
+    source = key_source(load_settings())
+    _fill(db, 4)
+    anchor = audit.parse_anchor(audit.verify(db).head)
+    stale = open_database(db.url)  # a process started before the rotation
+    try:
+        first_key = db.keys.audit_key_id
+        rotate(db, source)
+        assert db.keys.audit_key_id not in (None, first_key)
+        result = audit.verify(db, [anchor])  # anchors taken before the rotation still hold
+        assert result.ok and result.entries == 5, result
+        assert audit.entries(db, after=4)[0]["action"] == "key.rotate"
+        _fill(db, 2)
+        assert audit.verify(db, [anchor]).ok
+        with pytest.raises(audit.AuditError, match="rotated"):  # it holds only the retired key: refused
+            audit.record(stale, "read.incident", object_type="incident", object_id=1)
+    finally:
+        stale.close()
+    new_key = create_key_file(tmp_path / "new.key")
+    rotate(db, source, new_source=new_key, new_keys=False)  # only re-wrapped: the same audit key
+    db.close()
+    reopened = open_database(db.url, key=new_key)  # another process, with the new key file
+    try:
+        result = audit.verify(reopened, [anchor])
+        assert result.ok and result.entries == 8, result
+        assert [e["action"] for e in audit.entries(reopened, after=4)] == ["key.rotate", "read.incident",
+                                                                            "read.incident", "key.rotate"]
+        with reopened.session() as s:  # entries before the rotation are still checked, with the retired key
+            s.execute(update(models.AuditEntry).where(models.AuditEntry.id == 2).values(object_id="99"))
+        assert audit.verify(reopened).first_bad_id == 2
+    finally:
+        reopened.close()
+
+
+def test_a_database_without_encryption_keeps_an_unkeyed_chain(tmp_path: Path) -> None:
+    """The documented limit: with encryption off there is no key, so the links are plain SHA-256 and
+    only an anchor kept elsewhere catches a rewrite; verify says the chain is unkeyed."""
+    from kolokol.cli import app
+
+    plain = open_database(f"sqlite:///{tmp_path / 'plain.db'}", encryption=False)
+    try:
+        _fill(plain)
+        result = audit.verify(plain)
+        assert result.ok and not result.keyed
+        with pytest.raises(audit.AuditError, match="not encrypted"):
+            audit.seal(plain)
+        r = CliRunner().invoke(app, ["--db", plain.url, "audit", "verify"], env={"KOLOKOL_ENCRYPTION": "off"})
+        assert r.exit_code == 0 and "NOT keyed" in r.output, r.output
+        anchor = audit.parse_anchor(result.head)
+        with plain.session() as s:
+            s.execute(update(models.AuditEntry).where(models.AuditEntry.id == 3).values(action="login.ok"))
+        _rehash_all(plain, start=3)
+        assert audit.verify(plain).ok  # undetectable without a key...
+        assert not audit.verify(plain, [anchor]).ok  # ...except with an anchor
+    finally:
+        plain.close()
+
+
+def test_a_log_written_before_keyed_links_is_sealed(db: Database) -> None:
+    """A database upgraded from before migration 0005: unkeyed links and a head without a MAC. Verify
+    says so; `seal` checks it and vouches for it with a keyed entry, after which a rewrite of the old
+    entries is found too."""
+    _fill(db, 4)
+    _rehash_all(db, unkeyed=True, head_mac=None)  # exactly what an older Kolokol wrote
+    result = audit.verify(db)
+    assert not result.ok and "audit seal" in (result.problem or ""), result
+    assert audit.verify(db, sealed=False).ok
+    result = audit.seal(db)
+    assert result.ok and result.entries == 5, result
+    _fill(db, 1)
+    assert audit.verify(db).ok
+    with db.session() as s:
+        s.execute(update(models.AuditEntry).where(models.AuditEntry.id == 2).values(object_id="99"))
+    _rehash_all(db, start=2, stop=4, unkeyed=True)  # the old entries rewritten and recomputed...
+    result = audit.verify(db)
+    assert not result.ok and result.first_bad_id == 5, result  # ...no longer link to the keyed seal entry
+    _rehash_all(db, start=2, unkeyed=True)  # and turning the keyed ones into unkeyed links too...
+    result = audit.verify(db)
+    assert not result.ok and "head MAC does not match" in (result.problem or ""), result  # ...shows at the head
 
 
 def test_a_deleted_head_is_found(db: Database) -> None:
@@ -210,6 +371,45 @@ def test_cli_verify_and_list(sqlite_db: Database) -> None:
     assert r.exit_code == 1 and json.loads(r.output)["first_bad_id"] == 5
     r = runner.invoke(app, ["--db", sqlite_db.url, "audit", "verify", "--anchor", "nonsense"])
     assert r.exit_code != 0
+
+
+def test_cli_verify_needs_the_key_and_says_so_in_one_line(sqlite_db: Database, tmp_path: Path) -> None:
+    from kolokol.cli import app
+    from kolokol.security.keys import create_key_file
+
+    _fill(sqlite_db, 2)
+    runner = CliRunner()
+    empty = tmp_path / "config"
+    empty.mkdir()
+    other = create_key_file(tmp_path / "other.key")
+    for env in ({"KOLOKOL_KEY_FILE": "", "XDG_CONFIG_HOME": str(empty)},  # no key at all
+                {"KOLOKOL_KEY_FILE": str(other.path)}):  # another database's key
+        r = runner.invoke(app, ["--db", sqlite_db.url, "audit", "verify"], env=env)
+        assert r.exit_code != 0 and r.exception is not None, r.output
+        message = str(r.exception)
+        assert "\n" not in message and message.startswith("[key] the audit log's links are keyed: checking them "
+                                                          "needs the database's key"), message
+    r = runner.invoke(app, ["--db", sqlite_db.url, "audit", "verify"])
+    assert r.exit_code == 0 and "intact: 2 entries" in r.output and "NOT keyed" not in r.output
+
+
+def test_cli_seal(sqlite_db: Database) -> None:
+    from kolokol.cli import app
+
+    _fill(sqlite_db, 3)
+    _rehash_all(sqlite_db, unkeyed=True, head_mac=None)  # as an older Kolokol left it
+    runner = CliRunner()
+    r = runner.invoke(app, ["--db", sqlite_db.url, "audit", "verify"])
+    assert r.exit_code == 1 and "audit seal" in r.output
+    r = runner.invoke(app, ["--db", sqlite_db.url, "audit", "seal"])
+    assert r.exit_code == 0 and "sealed: 4 entries" in r.output, r.output
+    r = runner.invoke(app, ["--db", sqlite_db.url, "audit", "verify"])
+    assert r.exit_code == 0, r.output
+    with sqlite_db.session() as s:
+        s.execute(text("UPDATE audit_log SET action = 'login.ok' WHERE id = 1"))
+    r = runner.invoke(app, ["--db", sqlite_db.url, "audit", "seal"])
+    assert r.exit_code == 1 and "not sealed" in r.output
+    assert audit.verify(sqlite_db).entries == 0  # broken at entry 1, and nothing appended
 
 
 def test_what_is_audited_and_that_no_name_is_in_it(tmp_path: Any) -> None:

@@ -22,6 +22,7 @@ from kolokol.resolve.actors import find_actors
 from kolokol.search import SearchQuery, search_incidents
 from kolokol.security.backup import backup
 from kolokol.security.keys import KeyFile, create_key_file
+from kolokol.security.roles import SYSTEM
 from kolokol.store.db import open_database
 from kolokol.update import update_incidents
 
@@ -119,9 +120,9 @@ def test_no_file_kolokol_writes_holds_a_name_sqlite(home: Path) -> None:
         ingest_sources(db, [str(late_report(home / "inputs-late"))], load_settings({}), after_store=store_extraction,
                        progress=False)
         update_incidents(db)
-        found = search_incidents(db, SearchQuery.parse(q="Quzzibrant"))
+        found = search_incidents(db, SearchQuery.parse(q="Quzzibrant"), user=SYSTEM)
         assert found.total == 1 and "Quzzibrant" in found.incidents[0].evidence
-        assert search_incidents(db, SearchQuery.parse(q="Qlumtor")).total >= 1
+        assert search_incidents(db, SearchQuery.parse(q="Qlumtor"), user=SYSTEM).total >= 1
         with db.session() as s:
             assert find_actors(s, "Wrenfallow Quzzibrant")
             assert s.scalar(text("SELECT count(*) FROM incident_search")) == 0
@@ -177,7 +178,7 @@ def test_no_file_kolokol_writes_holds_a_name_postgresql(home: Path, postgres_ser
         ingest_sources(db, [str(late_report(home / "inputs-late"))], load_settings({}), after_store=store_extraction,
                        progress=False)
         update_incidents(db)
-        assert search_incidents(db, SearchQuery.parse(q="Quzzibrant")).total == 1
+        assert search_incidents(db, SearchQuery.parse(q="Quzzibrant"), user=SYSTEM).total == 1
         backup(db, home / "data.bak", source=KeyFile(key))
     finally:
         db.close()

@@ -1,9 +1,14 @@
 """English and Russian interface: every message in the templates has a Russian translation, pages
 render in the language of the cookie or of Accept-Language, the switcher is a POST that puts nothing
-in a URL, and content (names, report text) stays as written."""
+in a URL, and content (names, report text) stays as written; the public pages too, without a word of
+English chrome and without showing more than in English."""
 
 from __future__ import annotations
 
+import html as html_lib
+import json
+import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -49,8 +54,6 @@ def test_every_template_message_has_a_russian_translation() -> None:
 
 
 def _placeholders(text: str) -> list[str]:
-    import re
-
     return re.findall(r"%\(\w+\)s", text)
 
 
@@ -105,3 +108,86 @@ def test_language_switcher_is_a_post(app: FastAPI, web_db: Database) -> None:
     r = client.post("/language", data={"lang": "en", "next": "https://elsewhere.example/"}, follow_redirects=False)
     assert r.headers["location"] == "/"  # never to another site
     assert anonymous.post("/language", data={"lang": "ru"}).status_code == 403  # CSRF token required
+
+
+# --- the public pages --------------------------------------------------------------------------------
+
+PUBLIC_TEMPLATES = ("public_base.html", "public_incident.html", "public_incidents.html", "public_macros.html")
+
+
+def public_template_messages() -> set[str]:
+    """The English messages of the public templates (singular forms of plurals included)."""
+    method_map = [("**/templates/public_*.html", "jinja2")]
+    options = {"**/templates/public_*.html": {"trim_blocks": "True", "lstrip_blocks": "True"}}
+    found: set[str] = set()
+    for file, _line, message, _comments, _context in extract_from_dir(str(WEB), method_map, options):
+        assert Path(file).name in PUBLIC_TEMPLATES
+        found.update([message] if isinstance(message, str) else message)
+    return found
+
+
+def visible_text(html: str) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+@pytest.fixture(scope="module")
+def public_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, str]]:
+    from kolokol.export.public import public_records
+    from kolokol.store.db import open_database
+    from kolokol.web.app import create_app
+    from tests.export.public_data import Source, Story, build, group, person, publish
+
+    db = open_database(f"sqlite:///{tmp_path_factory.mktemp('public-i18n') / 'kolokol.db'}")
+    story = Story(types=["detention", "ill_treatment"], date="2024-03-09", country="KZ", place="Almaty",
+                  origin_country="TJ", outcome="released after three days", legal_basis=["Article 330"],
+                  targets=[person("Rustam Sharipov", "TJ"), group("Таджикские мигранты", 3, "TJ"),
+                           group("students of the college", 12, "TJ")],
+                  perpetrators=[{"name": "police", "country": "KZ"}],
+                  sources=[Source(outlet="Steppe Herald", url="https://steppeherald.example/2024/03/x",
+                                  published="2024-03-12")])
+    ids = build(db, [story])
+    publish(db, ids)
+    [record] = public_records(db)
+    yield anonymous_client(create_app(db)), record["id"]
+    db.close()
+
+
+def test_public_pages_in_russian(public_site: tuple[TestClient, str]) -> None:
+    client, pid = public_site
+    urls = ("/public", f"/public/incidents/{pid}", "/public?type=closure")
+    english = {url: client.get(url) for url in urls}
+    russian = {url: client.get(url, headers={"Accept-Language": "ru-RU,ru;q=0.9"}) for url in urls}
+    for url in urls:
+        assert english[url].status_code == russian[url].status_code == 200
+        assert '<html lang="en">' in english[url].text and '<html lang="ru">' in russian[url].text
+    listing, detail, empty = (visible_text(russian[url].text) for url in urls)
+    assert "Опубликованные инциденты" in listing and "1 опубликованный инцидент" in listing
+    assert "жестокое обращение, задержание" in listing and "Отобрать" in listing
+    assert "меньше 5 человек (TJ)" in listing and "12 человек (TJ)" in listing
+    assert "Опубликованных инцидентов нет." in empty
+    for label in ("Дата", "Где", "В интересах", "Пострадавшие", "Исполнители", "Правовое основание", "Итог",
+                  "Независимые источники", "Источники", "Издание", "Сайт", "с точностью до месяца"):
+        assert label in detail, label
+    # content stays as written: places, bodies, outcomes, outlets, the pseudonyms of the record
+    for content in ("Almaty", "police", "released after three days", "Article 330", "Steppe Herald", "Person A"):
+        assert content in detail, content
+    # no English chrome left: every message the English pages show is gone from the Russian ones
+    messages = public_template_messages()
+    for url in urls:
+        shown_en, shown_ru = visible_text(english[url].text), visible_text(russian[url].text)
+        left = [m for m in messages if len(m) > 2 and m in shown_en and m in shown_ru]
+        assert left == [], (url, left)
+    # nor any Latin word that is not content: what is left of the Russian pages is the record's own words
+    record = json.dumps(client.get(f"/api/public/incidents/{pid}").json(), ensure_ascii=False)
+    allowed = set(re.findall(r"[A-Za-z]+", record)) | {"Kolokol", "JSON", "Person", "A", "B", "KG"}
+    for url in urls:
+        latin = set(re.findall(r"[A-Za-z]+", visible_text(russian[url].text))) - allowed
+        assert latin == set(), (url, latin)
+    # the Russian pages hold no more than the English ones: protected names and group words never shown
+    for url in urls:
+        for hidden in ("Sharipov", "Шарипов", "Таджикские", "students of the college"):
+            assert hidden not in russian[url].text
+    client.cookies.set(i18n.COOKIE, "ru")
+    assert '<html lang="ru">' in client.get("/public").text
+    client.cookies.delete(i18n.COOKIE)

@@ -6,10 +6,17 @@
 - `csv`: ACLED's columns (`--hxl` adds a row of HXL hashtags).
 - `geojson`: an RFC 7946 FeatureCollection of the incidents that have coordinates.
 
+Every format reads an incident through `load_views`: the incident **as reviewed** (`IncidentView`),
+where each field an analyst edited (types, date and precision, place, country, origin country,
+targets, perpetrators, legal basis, outcome, review status) holds the analyst's value, and the
+machine's value is used only where no edit stands; reverting an edit brings the machine's value back.
+No exporter reads `incident_edits` itself. The machine's values with their support stay in
+`IncidentView.values` for what shows sources side by side.
+
 The same filters (`--since`, `--country`, `--type`, `--status`) select incidents in every format:
-they apply to the merged incident (its best-supported values, analysts' edits winning), so a merged
-incident is exported with all its reports or not at all. No export ever contains a report's text;
-only `jsonl` carries the evidence sentence the interchange format requires.
+they apply to the merged incident as reviewed, so a merged incident is exported with all its reports
+or not at all. No export ever contains a report's text; only `jsonl` carries the evidence sentence
+the interchange format requires.
 """
 
 from __future__ import annotations
@@ -95,7 +102,11 @@ class ReportView:
 
 @dataclass(slots=True)
 class IncidentView:
-    """A merged incident as exported: machine values with analysts' edits applied."""
+    """A merged incident as reviewed: every field holds the analyst's value where one stands (the
+    latest edit not reverted), else the machine's. List fields are entries shaped like the machine's
+    `summary.values` entries (`value` plus `kind`, `nationality`, `count`, `country`); an analyst's
+    entry has `"edited": True` and no report support. `values` keeps the machine's values of every
+    field with their support, best-supported first, whatever was edited."""
 
     incident: models.Incident
     types: list[str]
@@ -108,7 +119,12 @@ class IncidentView:
     place_name: str | None
     review_status: str
     mentions: list[models.Mention] = field(default_factory=list)
-    edited: list[str] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)  # names of the fields with an analyst's value
+    targets: list[dict[str, Any]] = field(default_factory=list)
+    perpetrators: list[dict[str, Any]] = field(default_factory=list)
+    legal_basis: list[str] = field(default_factory=list)
+    outcome: str | None = None
+    human: dict[str, Any] = field(default_factory=dict)  # the analysts' values as stored, by field
 
     @property
     def key(self) -> str:
@@ -122,6 +138,33 @@ class IncidentView:
     def sources(self) -> list[dict[str, Any]]:
         return (self.incident.summary or {}).get("sources", [])
 
+    def is_edited(self, name: str) -> bool:
+        """Does an analyst's value stand for this interchange field (a place edit counts for `place`,
+        a date edit for `date` and `date_precision`)?"""
+        return bool(set(EDIT_FIELDS_OF.get(name, (name,))) & set(self.human))
+
+    def interchange(self) -> dict[str, Any]:
+        """The reviewed values in the interchange shape of GUIDELINES.md (what `jsonl` writes)."""
+        return {
+            "types": list(self.types),
+            "date": self.date,
+            "date_precision": self.date_precision,
+            "place": self.place_name,
+            "country": self.country,
+            "origin_country": self.origin_country,
+            "targets": [{"name": t.get("value"), "kind": t.get("kind"), "nationality": t.get("nationality"),
+                         "count": t.get("count")} for t in self.targets],
+            "perpetrators": [{"name": p.get("value"), "country": p.get("country")} for p in self.perpetrators],
+            "legal_basis": list(self.legal_basis),
+            "outcome": self.outcome,
+        }
+
+
+# The stored edit fields behind each reviewed field (a place edit stores the name and the gazetteer id).
+EDIT_FIELDS_OF: dict[str, tuple[str, ...]] = {"date": ("date", "date_precision"),
+                                              "date_precision": ("date", "date_precision"),
+                                              "place": ("place", "place_id")}
+
 
 @dataclass(slots=True)
 class ExportResult:
@@ -133,22 +176,89 @@ class ExportResult:
 
 def _edits(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The latest non-reverted human value of each edited field, per incident."""
-    out: dict[int, dict[str, Any]] = defaultdict(dict)
-    for i in range(0, len(ids), 500):
-        rows = session.execute(select(models.IncidentEdit.incident_id, models.IncidentEdit.field,
-                                      models.IncidentEdit.value)
-                               .where(models.IncidentEdit.incident_id.in_(ids[i:i + 500]),
-                                      models.IncidentEdit.reverted.is_(False))
-                               .order_by(models.IncidentEdit.created_at, models.IncidentEdit.id))
-        for iid, name, value in rows:
-            out[iid][name] = value
+    from kolokol.facets import human_values
+
+    return human_values(session, ids)
+
+
+def _blank(value: Any) -> Any:
+    """A cleared value is stored as "" (the column holds no NULL): it reads as None."""
+    return None if value == "" else value
+
+
+def _human_targets(value: Any) -> list[dict[str, Any]]:
+    out = []
+    for t in value if isinstance(value, list) else []:
+        if isinstance(t, dict) and t.get("name"):
+            out.append({"value": str(t["name"]), "kind": t.get("kind") or "person",
+                        "nationality": _blank(t.get("nationality")), "count": t.get("count"), "edited": True})
+        elif isinstance(t, str) and t.strip():
+            out.append({"value": t.strip(), "kind": "person", "nationality": None, "count": None, "edited": True})
     return out
+
+
+def _human_perpetrators(value: Any) -> list[dict[str, Any]]:
+    out = []
+    for p in value if isinstance(value, list) else []:
+        if isinstance(p, dict) and p.get("name"):
+            out.append({"value": str(p["name"]), "country": _blank(p.get("country")), "edited": True})
+        elif isinstance(p, str) and p.strip():
+            out.append({"value": p.strip(), "country": None, "edited": True})
+    return out
+
+
+def reviewed_view(inc: models.Incident, human: dict[str, Any], places: dict[str, models.Place],
+                  mentions: list[models.Mention]) -> IncidentView:
+    """One incident as reviewed: the analysts' values (`human`, from `incident_edits`) win, field by
+    field; the machine's stand where no edit does. The only place where edits meet machine values
+    for exports (and the pages and API built on `load_views`)."""
+    summary = inc.summary or {}
+    machine = summary.get("values") or {}
+    types = human.get("types", inc.types)
+    if "date" in human or "date_precision" in human:
+        date, precision = _blank(human.get("date")), _blank(human.get("date_precision"))
+    else:
+        date, precision = inc.date, inc.date_precision
+    parsed = parse_partial_date(date)
+    if "place" in human or "place_id" in human:
+        place = places.get(human.get("place_id") or "")
+        place_name = _blank(human.get("place")) or (place.name if place else None)
+    else:
+        place = places.get(inc.place_id) if inc.place_id else None
+        place_name = place.name if place else summary.get("place")
+    if "targets" in human:
+        targets = _human_targets(human["targets"])
+    else:
+        targets = [dict(e) for e in machine.get("targets") or []]
+    if "perpetrators" in human:
+        perpetrators = _human_perpetrators(human["perpetrators"])
+    else:
+        perpetrators = [dict(e) for e in machine.get("perpetrators") or []]
+    if "legal_basis" in human:
+        laws = human["legal_basis"] if isinstance(human["legal_basis"], list) else [human["legal_basis"]]
+        legal_basis = [str(x) for x in laws if x not in (None, "")]
+    else:
+        legal_basis = [str(e.get("value")) for e in machine.get("legal_basis") or [] if e.get("value")]
+    if "outcome" in human:
+        outcome = _blank(human["outcome"])
+    else:
+        best = (machine.get("outcome") or [{}])[0]
+        outcome = best.get("value") or None
+    return IncidentView(
+        incident=inc, types=sort_types([str(t) for t in types or []]), date=date, date_precision=precision,
+        date_start=parsed[0] if parsed else None,
+        country=_blank(human["country"]) if "country" in human else inc.country,
+        origin_country=_blank(human["origin_country"]) if "origin_country" in human else inc.origin_country,
+        place=place, place_name=place_name,
+        review_status=str(human.get("review_status") or inc.review_status or "new"),
+        mentions=mentions, edited=sorted(human), targets=targets, perpetrators=perpetrators,
+        legal_basis=legal_basis, outcome=None if outcome is None else str(outcome), human=dict(human))
 
 
 def load_views(session: Session, filters: ExportFilter | None = None,
                incident_ids: Sequence[int] | None = None) -> list[IncidentView]:
-    """Merged incidents that pass the filters (or the given ones), oldest first, each with its
-    current mentions."""
+    """Merged incidents as reviewed (`reviewed_view`) that pass the filters (or the given ones),
+    oldest first, each with its current mentions."""
     filters = filters or ExportFilter()
     query = select(models.Incident).order_by(models.Incident.id)
     mention_query = (select(models.Mention).where(models.Mention.current.is_(True),
@@ -165,19 +275,7 @@ def load_views(session: Session, filters: ExportFilter | None = None,
         members[m.incident_id].append(m)  # type: ignore[index]
     views = []
     for inc in incidents:
-        human = edits.get(inc.id, {})
-        types = human.get("types", inc.types) or []
-        date = human.get("date", inc.date)
-        precision = human.get("date_precision", inc.date_precision)
-        parsed = parse_partial_date(date)
-        place_id = human.get("place_id", inc.place_id)
-        place = places.get(place_id) if place_id else None
-        place_name = human.get("place") or (place.name if place else (inc.summary or {}).get("place"))
-        view = IncidentView(incident=inc, types=sort_types(list(types)), date=date, date_precision=precision,
-                            date_start=parsed[0] if parsed else None, country=human.get("country", inc.country),
-                            origin_country=human.get("origin_country", inc.origin_country), place=place,
-                            place_name=place_name, review_status=human.get("review_status", inc.review_status),
-                            mentions=members.get(inc.id, []), edited=sorted(human))
+        view = reviewed_view(inc, edits.get(inc.id, {}), places, members.get(inc.id, []))
         if filters.accepts(view):
             views.append(view)
     views.sort(key=lambda v: (v.date_start or dt.date.max, v.incident.id))

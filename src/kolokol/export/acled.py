@@ -7,11 +7,14 @@ notes), then Kolokol's extra columns. `--hxl` adds a second row of HXL hashtags.
 ACLED codes civilians by category, not by name: actor2 is "Civilians (<country of nationality>)"
 and the notes describe persons by role and nationality; organisations are named. Person names stay
 in the analysts' formats (jsonl, incidents-jsonl).
+
+Rows describe the incident as reviewed (analysts' edits win, `IncidentView`); the notes list what the
+sources disagree on only for fields no analyst settled. Every cell goes through the CSV guard of
+`kolokol.export.spreadsheet` (no cell opens as a formula).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Sequence
 from functools import cache
@@ -21,6 +24,7 @@ import pycountry
 
 from kolokol.domain import parse_partial_date
 from kolokol.export import ExportResult, IncidentView, ReportView
+from kolokol.export.spreadsheet import SafeCsvWriter
 from kolokol.lexicon import load_lexicon
 
 ACLED_COLUMNS = ("event_date", "time_precision", "event_type", "sub_event_type", "actor1", "actor2", "country",
@@ -28,6 +32,8 @@ ACLED_COLUMNS = ("event_date", "time_precision", "event_type", "sub_event_type",
 EXTRA_COLUMNS = ("event_id_cnty", "year", "iso", "admin1", "fatalities", "kolokol_types", "independent_sources",
                  "review_status")
 COLUMNS = ACLED_COLUMNS + EXTRA_COLUMNS
+NUMERIC_COLUMNS = ("time_precision", "latitude", "longitude", "geo_precision", "year", "iso", "fatalities",
+                   "independent_sources")
 
 
 @cache
@@ -48,9 +54,9 @@ def country_name(code: str | None) -> str:
     return str(getattr(found, "common_name", None) or found.name)
 
 
-def _country_codes(code: str | None) -> tuple[str, str]:
+def _country_codes(code: str | None) -> tuple[str, int | str]:
     found = pycountry.countries.get(alpha_2=(code or "").upper()) if code else None
-    return (found.alpha_3, str(int(found.numeric))) if found else ((code or "XX").upper(), "")
+    return (found.alpha_3, int(found.numeric)) if found else ((code or "XX").upper(), "")
 
 
 def acled_date(date: str | None, precision: str | None) -> tuple[str, int | str, str]:
@@ -71,11 +77,6 @@ def acled_date(date: str | None, precision: str | None) -> tuple[str, int | str,
     return when.isoformat(), codes["day"], ""
 
 
-def _best(view: IncidentView, name: str) -> dict[str, Any] | None:
-    entries = view.values.get(name) or []
-    return entries[0] if entries else None
-
-
 def _target_phrase(entry: dict[str, Any]) -> str:
     kind = entry.get("kind")
     nat = entry.get("nationality")
@@ -89,7 +90,7 @@ def _target_phrase(entry: dict[str, Any]) -> str:
 
 
 def _actor2(view: IncidentView) -> str:
-    nationalities = [e.get("nationality") for e in view.values.get("targets") or [] if e.get("nationality")]
+    nationalities = [e.get("nationality") for e in view.targets if e.get("nationality")]
     code = nationalities[0] if nationalities else view.origin_country
     return f"Civilians ({country_name(code)})" if code else "Civilians"
 
@@ -99,7 +100,7 @@ def row_of(view: IncidentView, reports: dict[int, ReportView]) -> dict[str, Any]
     primary = view.types[0] if view.types else "other"
     kind = table.get(primary, table["other"])
     event_date, time_precision, date_note = acled_date(view.date, view.date_precision)
-    perp = _best(view, "perpetrators")
+    perp = view.perpetrators[0] if view.perpetrators else None
     actor1 = ""
     if perp:
         actor1 = str(perp["value"]) + (f" ({country_name(perp.get('country'))})" if perp.get("country") else "")
@@ -112,7 +113,7 @@ def row_of(view: IncidentView, reports: dict[int, ReportView]) -> dict[str, Any]
     notes = _notes(view, date_note)
     fatalities = 0
     if "killing" in view.types:
-        fatalities = max(1, sum(1 for e in view.values.get("targets") or [] if e.get("kind") == "person"))
+        fatalities = max(1, sum(1 for e in view.targets if e.get("kind") == "person"))
     return {
         "event_date": event_date,
         "time_precision": time_precision,
@@ -128,7 +129,7 @@ def row_of(view: IncidentView, reports: dict[int, ReportView]) -> dict[str, Any]
         "source": "; ".join(outlets),
         "notes": notes,
         "event_id_cnty": f"{alpha3}-{view.key[:12]}",
-        "year": event_date[:4],
+        "year": int(event_date[:4]) if event_date else "",
         "iso": numeric,
         "admin1": (place.admin1 or "") if place is not None else "",
         "fatalities": fatalities,
@@ -139,9 +140,10 @@ def row_of(view: IncidentView, reports: dict[int, ReportView]) -> dict[str, Any]
 
 
 def _notes(view: IncidentView, date_note: str) -> str:
-    """A short description: what, against whom, where, how well sourced, and what sources disagree on."""
+    """A short description: what, against whom, where, on what legal basis, with what outcome, how well
+    sourced, and what the sources disagree on where no analyst settled it."""
     parts = []
-    targets = [_target_phrase(e) for e in (view.values.get("targets") or [])[:4]]
+    targets = [_target_phrase(e) for e in view.targets[:4]]
     what = ", ".join(t.replace("_", " ") for t in view.types) or "incident"
     text = what[:1].upper() + what[1:]
     if targets:
@@ -149,11 +151,15 @@ def _notes(view: IncidentView, date_note: str) -> str:
     if view.place_name:
         text += f" in {view.place_name}"
     parts.append(text + ".")
+    if view.legal_basis:
+        parts.append("Legal basis: " + "; ".join(view.legal_basis) + ".")
+    if view.outcome:
+        parts.append(f"Outcome: {view.outcome.rstrip('.')}.")
     parts.append(f"Independent sources: {view.incident.independent_sources}.")
-    dates = view.values.get("date") or []
+    dates = [] if view.is_edited("date") else view.values.get("date") or []
     if len({(d.get('value'), d.get('precision')) for d in dates}) > 1:
         parts.append("Dates reported: " + "; ".join(f"{d['value']} ({d['sources']} source(s))" for d in dates) + ".")
-    perps = view.values.get("perpetrators") or []
+    perps = [] if view.is_edited("perpetrators") else view.values.get("perpetrators") or []
     if len(perps) > 1:
         parts.append("Perpetrators named: " + "; ".join(f"{p['value']} ({p['sources']})" for p in perps[:5]) + ".")
     if date_note:
@@ -164,11 +170,11 @@ def _notes(view: IncidentView, date_note: str) -> str:
 def write_csv(views: Sequence[IncidentView], reports: dict[int, ReportView], out: TextIO, *,
               hxl: bool = False) -> ExportResult:
     result = ExportResult("csv")
-    writer = csv.DictWriter(out, fieldnames=list(COLUMNS), lineterminator="\n")
+    writer = SafeCsvWriter(out, COLUMNS, numeric=NUMERIC_COLUMNS)
     writer.writeheader()
     if hxl:
         tags = mapping()["hxl"]
-        writer.writerow({c: tags.get(c, "") for c in COLUMNS})
+        writer.writelabels({c: tags.get(c, "") for c in COLUMNS})
     for view in views:
         writer.writerow(row_of(view, reports))
         result.written += 1

@@ -1,6 +1,7 @@
 """`geojson`: merged incidents as an RFC 7946 FeatureCollection of Points ([longitude, latitude], WGS 84,
 no "crs" member). Incidents without coordinates are left out; the caller reports how many.
-Properties describe persons by role and nationality (as the ACLED csv does), never by name."""
+Properties describe persons by role and nationality (as the ACLED csv does), never by name, and hold
+the incident as reviewed (analysts' edits win, `IncidentView`)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def feature(view: IncidentView, reports: dict[int, ReportView]) -> dict[str, Any
     lon, lat = round(float(place.longitude), 6), round(float(place.latitude), 6)
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         return None
-    perps = [p["value"] for p in view.values.get("perpetrators") or []]
+    perps = [p["value"] for p in view.perpetrators]
     return {
         "type": "Feature",
         "id": view.key,
@@ -36,8 +37,10 @@ def feature(view: IncidentView, reports: dict[int, ReportView]) -> dict[str, Any
             "place_id": place.id,
             "place_kind": place.kind,
             "admin1": place.admin1,
-            "targets": list(dict.fromkeys(_target_phrase(e) for e in view.values.get("targets") or [])),
+            "targets": list(dict.fromkeys(_target_phrase(e) for e in view.targets)),
             "perpetrators": perps,
+            "legal_basis": list(view.legal_basis),
+            "outcome": view.outcome,
             "independent_sources": view.incident.independent_sources,
             "sources": sorted({reports[m.report_id].outlet or reports[m.report_id].source_id
                                for m in view.mentions if m.report_id in reports}),

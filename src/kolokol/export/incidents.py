@@ -1,6 +1,7 @@
-"""`incidents-jsonl`: one line per merged incident, with its sources and every value of each field
-side by side (best-supported first, with the number of independent sources, the reports and the
-outlets behind it). No evidence sentences and no report text."""
+"""`incidents-jsonl`: one line per merged incident as reviewed (each field an analyst edited holds the
+analyst's value, `edited_fields` names them), with its sources and, under `values`, the machine's
+values of each field side by side (best-supported first, with the number of independent sources, the
+reports and the outlets behind it). No evidence sentences and no report text."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ def incident_line(view: IncidentView, reports: dict[int, ReportView]) -> dict[st
     place = view.place
     report_ids = sorted({m.report_id for m in view.mentions})
     groups = {s.get("report_id"): s.get("independent_source") for s in view.sources}
+    reviewed = view.interchange()
     return {
         "id": view.key,
         "types": view.types,
@@ -42,6 +44,10 @@ def incident_line(view: IncidentView, reports: dict[int, ReportView]) -> dict[st
             "name": view.place_name, "id": place.id if place else None, "kind": place.kind if place else None,
             "admin1": place.admin1 if place else None, "latitude": place.latitude if place else None,
             "longitude": place.longitude if place else None},
+        "targets": reviewed["targets"],
+        "perpetrators": reviewed["perpetrators"],
+        "legal_basis": reviewed["legal_basis"],
+        "outcome": reviewed["outcome"],
         "independent_sources": view.incident.independent_sources,
         "review_status": view.review_status,
         "locked": view.incident.locked,

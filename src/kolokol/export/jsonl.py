@@ -3,6 +3,9 @@
 Exactly the interchange fields plus `merged_id` (the key of the merged incident the report-level
 incident belongs to): the reference scorer (../shared/eval/score.py) reads the file as it is.
 `incident_id` is `<source_id>-<ordinal>`, unique within the file.
+
+A line holds what its report told, except the fields an analyst edited on the merged incident: those
+hold the analyst's value on every line of that incident (the incident as reviewed, `IncidentView`).
 """
 
 from __future__ import annotations
@@ -19,8 +22,10 @@ FIELDS = ("source_id", "incident_id", "merged_id", "types", "date", "date_precis
           "origin_country", "targets", "perpetrators", "legal_basis", "outcome", "evidence")
 
 
-def mention_line(m: models.Mention, report: ReportView, merged_id: str | None) -> dict[str, Any]:
-    """One report-level incident in the interchange format."""
+def mention_line(m: models.Mention, report: ReportView, merged_id: str | None,
+                 view: IncidentView | None = None) -> dict[str, Any]:
+    """One report-level incident in the interchange format; the fields an analyst edited on its
+    merged incident (`view`) carry the analyst's value."""
     targets = [{"name": t.get("name"), "kind": t.get("kind"), "nationality": t.get("nationality"),
                 "count": t.get("count")} for t in m.targets or [] if isinstance(t, dict)]
     perps = [{"name": p.get("name"), "country": p.get("country")} for p in m.perpetrators or [] if isinstance(p, dict)]
@@ -40,6 +45,8 @@ def mention_line(m: models.Mention, report: ReportView, merged_id: str | None) -
         "outcome": m.outcome,
         "evidence": m.evidence,
     }
+    if view is not None:
+        line.update({name: value for name, value in view.interchange().items() if view.is_edited(name)})
     assert tuple(line) == FIELDS
     return line
 
@@ -50,7 +57,7 @@ def write_jsonl(views: Sequence[IncidentView], loose: Sequence[models.Mention], 
     rows: list[tuple[int, int, dict[str, Any]]] = []
     for view in views:
         for m in view.mentions:
-            rows.append((m.report_id, m.ordinal, mention_line(m, reports[m.report_id], view.key)))
+            rows.append((m.report_id, m.ordinal, mention_line(m, reports[m.report_id], view.key, view)))
     for m in loose:  # not merged yet (merge runs after ingest): exported on their own
         rows.append((m.report_id, m.ordinal, mention_line(m, reports[m.report_id], None)))
     for _rid, _ordinal, line in sorted(rows, key=lambda r: (r[0], r[1])):

@@ -27,7 +27,6 @@ count only as part of the whole name.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import re
@@ -43,7 +42,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kolokol.domain import IncidentType, parse_partial_date, sort_types
-from kolokol.export import ExportError, ExportResult, IncidentView, _edits, load_views
+from kolokol.export import ExportError, ExportResult, IncidentView, load_views
+from kolokol.export.spreadsheet import SafeCsvWriter
 from kolokol.ingest.html import site_host
 from kolokol.store import models
 from kolokol.store.db import Database
@@ -67,6 +67,7 @@ SOURCE_FIELDS = ("outlet", "domain", "published", "language")
 CSV_COLUMNS = ("id", "date", "date_precision", "types", "country", "origin_country", "place", "place_level",
                "latitude", "longitude", "targets", "perpetrators", "legal_basis", "outcome", "sources",
                "independent_sources")
+CSV_NUMERIC = ("latitude", "longitude", "independent_sources")
 
 
 @dataclass(frozen=True, slots=True)
@@ -646,37 +647,29 @@ def _best(view: IncidentView, name: str, open_reports: set[int]) -> dict[str, An
     return None
 
 
-def _human_entries(values: Any, open_reports: set[int], key: str = "name") -> list[dict[str, Any]]:
-    """An analyst's list (targets, perpetrators, legal bases) as value entries: vouched for, so they
-    count as told by every open source of the incident."""
+def _vouched(entries: Sequence[dict[str, Any]], open_reports: set[int]) -> list[dict[str, Any]]:
+    """An analyst's entries (targets, perpetrators) count as told by every open source of the incident
+    and by the analyst."""
     told = sorted(open_reports | {ANALYST})
-    out = []
-    for item in values if isinstance(values, list) else []:
-        if isinstance(item, dict) and item.get(key):
-            out.append({**item, "value": item[key], "reports": told})
-        elif isinstance(item, str) and item.strip():
-            out.append({"value": item, "kind": "person", "reports": told})
-    return out
+    return [{**e, "reports": told} for e in entries]
 
 
 def project_incident(view: IncidentView, ctx: PublicContext, options: PublicOptions,
-                     places: dict[str, models.Place] | None = None,
-                     human: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The public form of one merged incident: exactly PUBLIC_FIELDS, nothing a confidential source
-    alone told, no protected name. `human`: analysts' values by field (they win). The caller has
-    checked that the incident is published."""
+                     places: dict[str, models.Place] | None = None) -> dict[str, Any]:
+    """The public form of one merged incident as reviewed: exactly PUBLIC_FIELDS, nothing a
+    confidential source alone told, no protected name. A field an analyst edited shows the analyst's
+    value (from `view`, the one reading of edits); any other field the best value a non-confidential
+    report tells. The caller has checked that the incident is published."""
     places = places or {}
-    human = human or {}
     open_reports = {m.report_id for m in view.mentions
                     if m.report_id in ctx.reports and not ctx.reports[m.report_id].confidential}
     vouched = open_reports | {ANALYST}  # what open sources tell, and what an analyst set
-    edited = set(view.edited) | set(human)
-    target_entries = (_human_entries(human["targets"], open_reports) if "targets" in human
+    target_entries = (_vouched(view.targets, open_reports) if view.is_edited("targets")
                       else view.values.get("targets") or [])
-    perp_entries = (_human_entries(human["perpetrators"], open_reports) if "perpetrators" in human
+    perp_entries = (_vouched(view.perpetrators, open_reports) if view.is_edited("perpetrators")
                     else view.values.get("perpetrators") or [])
-    legal_entries = (_human_entries(human["legal_basis"], open_reports) if "legal_basis" in human
-                     else view.values.get("legal_basis") or [])
+    legal_entries = (_vouched([{"value": law} for law in view.legal_basis], open_reports)
+                     if view.is_edited("legal_basis") else view.values.get("legal_basis") or [])
 
     # Persons: public figures named, everyone else a pseudonym local to this incident.
     figures = _figure_display(view, ctx, open_reports)
@@ -738,29 +731,30 @@ def project_incident(view: IncidentView, ctx: PublicContext, options: PublicOpti
                     for e in perp_entries if _open(e, vouched) and e.get("value")]
     legal = [local.scrub(str(e.get("value"))) for e in legal_entries
              if _open(e, vouched) and e.get("value")]
-    if "outcome" in human:
-        outcome = local.scrub(str(human["outcome"])) if human["outcome"] else None
+    if view.is_edited("outcome"):
+        outcome = local.scrub(view.outcome) if view.outcome else None
     else:
         outcome_entry = _best(view, "outcome", open_reports)
         outcome = local.scrub(str(outcome_entry["value"])) if outcome_entry and outcome_entry.get("value") else None
 
     # Types, date, place, countries: an analyst's value, else the best one a non-confidential report tells.
-    if "types" in edited:
+    if view.is_edited("types"):
         types = list(view.types)
     else:
         entries = [e for e in view.values.get("types") or [] if _open(e, open_reports)]
         top = max((len(set(e.get("reports") or []) & open_reports) for e in entries), default=0)
         types = sort_types([e["value"] for e in entries if 2 * len(set(e.get("reports") or []) & open_reports) >= top])
-    if "date" in edited:
+    if view.is_edited("date"):
         date, precision = view.date, view.date_precision
     else:
         best = _best(view, "date", open_reports)
         date, precision = (best.get("value"), best.get("precision")) if best else (None, None)
     date, precision = coarsen_date(date, precision, options.coarsen_date)
-    country = view.country if "country" in edited else (_best(view, "country", open_reports) or {}).get("value")
-    origin = (view.origin_country if "origin_country" in edited
+    country = (view.country if view.is_edited("country")
+               else (_best(view, "country", open_reports) or {}).get("value"))
+    origin = (view.origin_country if view.is_edited("origin_country")
               else (_best(view, "origin_country", open_reports) or {}).get("value"))
-    if edited & {"place", "place_id"}:
+    if view.is_edited("place"):
         place_row, place_name = view.place, view.place_name
     else:
         best = _best(view, "place", open_reports)
@@ -847,8 +841,7 @@ def public_records(db: Database, options: PublicOptions | None = None, filters: 
             return []
         ctx = load_context(s)
         places = {p.id: p for p in s.scalars(select(models.Place))}
-        human = _edits(s, [v.incident.id for v in views])
-        records = [project_incident(v, ctx, options, places, human.get(v.incident.id)) for v in views]
+        records = [project_incident(v, ctx, options, places) for v in views]
     records = [r for r in records if filters.accepts(r)]
     records.sort(key=lambda r: (r["date"] or "", r["id"]), reverse=True)
     return records
@@ -867,13 +860,6 @@ def public_record(db: Database, pid: str, options: PublicOptions | None = None) 
 
 
 # --------------------------------------------------------------------------- formats
-
-
-def _csv_safe(value: Any) -> Any:
-    """A cell a spreadsheet will not run as a formula (=, +, -, @, tab, CR at the start)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def target_text(t: dict[str, Any]) -> str:
@@ -898,7 +884,7 @@ def csv_row(record: dict[str, Any]) -> dict[str, Any]:
                              for s in record["sources"]),
         "independent_sources": record["independent_sources"],
     }
-    return {k: _csv_safe(v) for k, v in row.items()}
+    return row
 
 
 def geojson_feature(record: dict[str, Any]) -> dict[str, Any] | None:
@@ -916,7 +902,7 @@ def write_public(records: Sequence[dict[str, Any]], fmt: str, out: TextIO) -> Ex
             out.write(json.dumps(r, ensure_ascii=False) + "\n")
             result.written += 1
     elif fmt == "csv":
-        writer = csv.DictWriter(out, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+        writer = SafeCsvWriter(out, CSV_COLUMNS, numeric=CSV_NUMERIC)  # no cell opens as a formula
         writer.writeheader()
         for r in records:
             writer.writerow(csv_row(r))

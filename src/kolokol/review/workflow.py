@@ -91,12 +91,11 @@ def review_queue(db: Database, *, user: UserInfo | None = SYSTEM, page: int = 1,
         views = {v.incident.id: v for v in load_views(s, incident_ids=[r.id for r in result.incidents])}
         for row in result.incidents:
             view = views.get(row.id)
-            values = view.values if view else {}
             items.append({"id": row.id, "date": row.date, "types": row.types, "country": row.country,
                           "place": row.place, "independent_sources": row.independent_sources,
                           "reports": row.reports, "evidence": row.evidence,
-                          "targets": [str(e.get("value")) for e in values.get("targets", [])][:5],
-                          "perpetrators": [str(e.get("value")) for e in values.get("perpetrators", [])][:3]})
+                          "targets": [str(e.get("value")) for e in view.targets][:5] if view else [],
+                          "perpetrators": [str(e.get("value")) for e in view.perpetrators][:3] if view else []})
     return QueuePage(total=result.total, page=result.page, pages=result.pages, items=items)
 
 
@@ -250,22 +249,15 @@ def parse_edit_form(form: Mapping[str, Any], types: Sequence[str] = ()) -> dict[
 def form_values(session: Session, inc: models.Incident) -> dict[str, Any]:
     """The values an edit form starts from (what the incident page shows), normalised as
     `validate_changes` returns them, so an unchanged field is recognised and not recorded."""
-    [view] = load_views(session, incident_ids=[inc.id])
-    human = facets.human_values(session, [inc.id]).get(inc.id, {})
-    values = view.values
+    [view] = load_views(session, incident_ids=[inc.id])  # the incident as reviewed: edits win
     current: dict[str, Any] = {
         "types": list(view.types), "date": view.date, "date_precision": view.date_precision,
         "country": view.country, "origin_country": view.origin_country, "place": view.place_name,
-        "outcome": str(values["outcome"][0]["value"]) if values.get("outcome") else None,
-        "legal_basis": [str(e.get("value")) for e in values.get("legal_basis", [])],
+        "outcome": view.outcome, "legal_basis": list(view.legal_basis),
         "targets": [{"name": str(e.get("value")), "kind": e.get("kind") or "person",
-                     "nationality": e.get("nationality")} for e in values.get("targets", [])],
-        "perpetrators": [{"name": str(e.get("value")), "country": e.get("country")}
-                         for e in values.get("perpetrators", [])],
+                     "nationality": e.get("nationality")} for e in view.targets],
+        "perpetrators": [{"name": str(e.get("value")), "country": e.get("country")} for e in view.perpetrators],
     }
-    for name in ("outcome", "legal_basis", "targets", "perpetrators"):
-        if name in human:
-            current[name] = human[name]
     text = form_text(current)
     for name in ("date", "country", "origin_country", "place", "outcome", "legal_basis", "targets", "perpetrators"):
         try:  # what the form would send back unchanged, normalised the same way

@@ -9,6 +9,8 @@
 - Key wrapping: a data or index key is encrypted (AES-256-GCM, associated data = its key id and
   purpose) by a key-encryption key (KEK) derived from the key file (HKDF-SHA256, the file holds
   256 random bits) or from a passphrase (Argon2id with a per-database salt).
+- Audit chain: each link is an HMAC-SHA256 under a key derived (HKDF, label `audit-chain mac v1`)
+  from an index key of the keyring, so only a holder of the database's key can extend or rewrite it.
 - Streams (backups): AES-256-GCM over 1 MiB chunks with a per-stream random key; each chunk's
   nonce is its number and its associated data binds the stream header, the number and whether it
   is the last chunk, so a reordered, cut or extended stream is refused.
@@ -80,6 +82,16 @@ def unb64(text: str) -> bytes:
 def hkdf_kek(master: bytes, salt: bytes, info: bytes = b"kolokol keyring kek v1") -> bytes:
     """KEK from a key file's 256 random bits: HKDF-SHA256 is enough (no passphrase to stretch)."""
     return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=salt, info=info).derive(master)
+
+
+AUDIT_MAC_INFO = b"kolokol audit-chain mac v1"
+
+
+def audit_mac_key(index_key: bytes) -> bytes:
+    """The audit chain's HMAC key, derived from an index key of the keyring (HKDF-SHA256 with its
+    own label): never the index key itself, and independent of every key derived from it for the
+    blind indexes."""
+    return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=AUDIT_MAC_INFO).derive(index_key)
 
 
 def argon2_kek(passphrase: str, salt: bytes, *, time_cost: int = ARGON2_TIME, memory_kib: int = ARGON2_MEMORY_KIB,

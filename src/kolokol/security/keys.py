@@ -4,6 +4,8 @@ Key hierarchy (docs/encryption.md):
 
     key file (256 random bits)  --HKDF-SHA256(salt)-->  KEK  --AES-GCM wraps-->  data key  (fields, AES-256-GCM)
     or passphrase               --Argon2id(salt)----->  KEK                 -->  index key (blind indexes, HMAC)
+                                                                                 |--HKDF("audit-chain mac v1")-->
+                                                                                 audit key (audit chain, HMAC)
 
 The wrapped data and index keys live in the database's `keyring` table with the salt and KDF
 costs; the KEK and the key file never touch the database. A new database gets random keys the
@@ -35,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from kolokol.config import Settings
 from kolokol.errors import ConfigError
-from kolokol.security import crypto
+from kolokol.security import audit, crypto
 from kolokol.security.crypto import CryptoError
 from kolokol.store import models
 from kolokol.store.types import (
@@ -238,7 +240,14 @@ class Keyring:
 
     def database_keys(self) -> DatabaseKeys:
         return DatabaseKeys(crypto.FieldCipher(self.data, self.active_data), self.index_key,
-                            key_ids=(self.active_data, self.active_index))
+                            key_ids=(self.active_data, self.active_index), audit_keys=audit_keys(self.index),
+                            audit_key_id=self.active_index)
+
+
+def audit_keys(index_keys: Mapping[str, bytes]) -> dict[str, bytes]:
+    """The audit chain's MAC key of every index key (in keyring order, oldest first): retired ones
+    still check the entries written before a rotation."""
+    return {key_id: crypto.audit_mac_key(key) for key_id, key in index_keys.items()}
 
 
 def read_entries(conn: Connection) -> list[Any]:
@@ -338,7 +347,9 @@ def unlock(engine: Engine, source: KeySource | None, *, encryption: bool = True)
         if not entries:  # nobody else created them while we were not holding the lock
             if has_sensitive_rows(conn):
                 raise CryptoError("this database is not encrypted", hint="`kolokol key rotate` encrypts it")
-            _insert_keys(conn, source, crypto.random_key(), crypto.random_key())
+            index_key = crypto.random_key()
+            _data_id, index_id = _insert_keys(conn, source, crypto.random_key(), index_key)
+            audit.seal_new_head(conn, index_id, index_key)
             entries = read_entries(conn)
     return unwrap_keyring(entries, source).database_keys()
 
@@ -507,6 +518,11 @@ def rotate(db: Database, source: KeySource | None, *, new_source: KeySource | No
       would keep writing under the old keys);
     - `new_source`: the keyring is wrapped under this key file or passphrase from now on.
 
+    Either way a `key.rotate` audit entry is appended in the same transaction, under the new audit
+    key (derived from the new index key): the chain is not rewritten, entries before it stay checked
+    with the retired index key's audit key, and a process still holding the old keys can no longer
+    append to it.
+
     A plaintext database is encrypted by the same call (`new_keys` with a key source).
     """
     target = new_source or source
@@ -541,6 +557,7 @@ def rotate(db: Database, source: KeySource | None, *, new_source: KeySource | No
         if not new_keys:
             assert ring is not None
             result.key_ids = (ring.active_data, ring.active_index)
+            audit.append(s, "key.rotate", details={"new_keys": False, "rewrapped": result.rewrapped})
             return result
         data_key, index_key = crypto.random_key(), crypto.random_key()
         ids = []
@@ -551,7 +568,11 @@ def rotate(db: Database, source: KeySource | None, *, new_source: KeySource | No
                                                  wrapping=wrapping, active=True, created_at=now))
             ids.append(key_id)
         every_data_key = {**(ring.data if ring else {}), ids[0]: data_key}
-        new = DatabaseKeys(crypto.FieldCipher(every_data_key, ids[0]), index_key, key_ids=(ids[0], ids[1]))
+        # Retired index keys keep their audit keys: the entries written before this rotation are
+        # still checked with theirs, and the `key.rotate` entry below, under the new one, seals them.
+        every_index_key = {**(ring.index if ring else {}), ids[1]: index_key}
+        new = DatabaseKeys(crypto.FieldCipher(every_data_key, ids[0]), index_key, key_ids=(ids[0], ids[1]),
+                           audit_keys=audit_keys(every_index_key), audit_key_id=ids[1])
         result.reencrypted = recode_values(s, old_keys.codec, crypto.FieldCipher({ids[0]: data_key}, ids[0]),
                                            progress)
         install_keys(db.engine.dialect, new)
@@ -559,6 +580,8 @@ def rotate(db: Database, source: KeySource | None, *, new_source: KeySource | No
         token = bind_keys(new)
         try:
             result.reindexed = rebuild_blind_indexes(s, progress)
+            audit.append(s, "key.rotate", details={"new_keys": True, "data_key": ids[0], "index_key": ids[1],
+                                                   "rewrapped": result.rewrapped, "encrypted": ring is None})
             s.flush()
         except BaseException:
             install_keys(db.engine.dialect, old_keys)

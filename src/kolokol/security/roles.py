@@ -40,9 +40,11 @@ Publishing needs an admin on purpose: an analyst reviews, a second person expose
 incident less visible is open to every analyst, so pulling something back is never blocked.
 
 Every query that lists, searches, counts, maps or exports incidents for a person must AND in
-``visible_incidents(user)``; ``None`` stands for an anonymous visitor (fail closed: the default
-everywhere is the public view). ``SYSTEM`` is the local operator of the command line, who already
-holds the database and sees everything.
+``visible_incidents(user)``; ``None`` stands for an anonymous visitor. Functions that read for a
+person (kolokol.search, kolokol.analytics, kolokol.alerts) take ``user`` as a keyword with no
+default: a caller that forgets it gets a TypeError, never the operator's view (fail closed).
+``SYSTEM`` is the local operator of the command line, who already holds the database and its key
+and sees everything; only command-line code and tests pass it, always explicitly.
 """
 
 from __future__ import annotations

@@ -332,7 +332,8 @@ class MergeDecision(Base):
 
 
 class AuditEntry(Base):
-    """Append-only hash chain. Details hold ids and actions only, never names or evidence."""
+    """Append-only chain of keyed links (HMAC-SHA256, security/audit.py). Details hold ids and actions
+    only, never names or evidence."""
 
     __tablename__ = "audit_log"
 
@@ -345,7 +346,10 @@ class AuditEntry(Base):
     object_id: Mapped[str | None] = mapped_column(String(80))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)  # the link: HMAC (or SHA-256 when key_id is None)
+    # the keyring id of the index key whose derived MAC key made `hash`; None: an unkeyed SHA-256 link
+    # (a database without encryption, or written before migration 0005)
+    key_id: Mapped[str | None] = mapped_column(String(32))
 
 
 class IncidentState(Base):
@@ -392,8 +396,8 @@ class SearchEpoch(Base):
 
 
 class AuditHead(Base):
-    """The audit chain's head (one row, id 1): entry count and last hash, updated with every append.
-    Appenders lock it, so the chain cannot fork; `audit verify` compares it with the last entry."""
+    """The audit chain's head (one row, id 1): entry count, last hash and their MAC, updated with every
+    append. Appenders lock it, so the chain cannot fork; `audit verify` compares it with the last entry."""
 
     __tablename__ = "audit_head"
 
@@ -401,3 +405,6 @@ class AuditHead(Base):
     entries: Mapped[int] = mapped_column(Integer)
     last_id: Mapped[int] = mapped_column(Integer)
     last_hash: Mapped[str] = mapped_column(String(64))
+    # HMAC of (entries, last_id, last_hash) under the current audit key: without the key, the log cannot
+    # be cut back to an earlier head. None in a database without encryption.
+    mac: Mapped[str | None] = mapped_column(String(64))

@@ -56,11 +56,15 @@ class PlainCodec:
 class DatabaseKeys:
     """The keys of one open database. `index_key` is None for a plaintext database (the blind
     indexes then use their public default key: pseudonyms, not secrets). Each kind of blind index
-    has its own key derived from the index key (`names`, `search`, `bands`)."""
+    has its own key derived from the index key (`names`, `search`, `bands`). `audit_keys` are the MAC
+    keys of the audit chain (security/audit.py), one per index key of the keyring, retired ones
+    included, oldest first; new entries use `audit_key_id`'s. Both are empty for a plaintext database."""
 
     codec: FieldCodec = field(repr=False)
     index_key: bytes | None = field(default=None, repr=False)
     key_ids: tuple[str, ...] = ()  # keyring ids in use (never the keys): for `kolokol key status`
+    audit_keys: dict[str, bytes] = field(default_factory=dict, repr=False)  # index key id -> audit MAC key
+    audit_key_id: str | None = None
     _subkeys: dict[str, bytes] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -44,7 +44,7 @@ def api_incident(request: Request, incident_id: int, user: Browser) -> dict[str,
             "(analysts and admins)")
 def api_report(request: Request, report_id: int,
                user: UserInfo = Depends(require(Permission.READ_REPORTS))) -> dict[str, Any]:
-    data = report_detail(request.app.state.db, report_id, with_text=False)
+    data = report_detail(request.app.state.db, report_id, user=user, with_text=False)
     audit_read(request, user, "report", data)
     return data
 

@@ -62,7 +62,7 @@ def page_incident(request: Request, incident_id: int, user: Browser) -> HTMLResp
 @router.get("/reports/{report_id}")
 def page_report(request: Request, report_id: int,
                 user: UserInfo = Depends(require(Permission.READ_REPORTS))) -> HTMLResponse:
-    data = report_detail(request.app.state.db, report_id)
+    data = report_detail(request.app.state.db, report_id, user=user)
     audit_read(request, user, "report", data)
     return render(request, "report.html", {"report": data, "api": f"/api/reports/{report_id}"})
 

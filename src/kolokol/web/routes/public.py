@@ -93,13 +93,15 @@ def page_public_incidents(request: Request, user: PublicRecords, type: str | Non
 
     api = "/api/public/incidents" + ("?" + urlencode(data["query"]) if data["query"] else "")
     return _render(request, "public_incidents.html", {"data": data, "link": link, "api": api,
-                                                      "types": [t.value for t in IncidentType]})
+                                                      "types": [t.value for t in IncidentType],
+                                                      "min_group": PublicOptions().min_group})
 
 
 @pages_router.get("/incidents/{incident_id}")
 def page_public_incident(request: Request, incident_id: str, user: PublicRecords) -> HTMLResponse:
     record = _one(request, incident_id)
-    return _render(request, "public_incident.html", {"inc": record, "api": f"/api/public/incidents/{incident_id}"})
+    return _render(request, "public_incident.html", {"inc": record, "api": f"/api/public/incidents/{incident_id}",
+                                                     "min_group": PublicOptions().min_group})
 
 
 router = APIRouter()  # what web/app.py includes: the pages and their JSON twins

@@ -1,0 +1,163 @@
+"""Reading for a person fails closed: no function that searches, counts, maps, alerts on or shows
+incidents and reports has a default `user`, so a caller that forgets it gets a TypeError instead
+of the operator's view of everything; the anonymous view (None) sees no restricted record; and no
+caller in the code base (web routes above all) leaves the user out or passes SYSTEM."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from kolokol import alerts, analytics, facets, search
+from kolokol.errors import NotFound
+from kolokol.search import SearchQuery
+from kolokol.security.roles import SYSTEM, AccessDenied, Role, UserInfo
+from kolokol.store import models
+from kolokol.store.db import Database, open_database
+from tests.web.conftest import build
+
+SRC = Path(search.__file__).resolve().parent
+MODULES = (search, analytics, alerts, facets)
+VIEWER = UserInfo(id=None, username="v", role=Role.VIEWER)
+# The functions that read for a person, as (module, name): every call must name its user.
+READERS = {"search_incidents", "dashboard", "incident_detail", "report_detail", "timeline", "map_data",
+           "actor_network", "actor_profile", "current_alerts", "save_rule", "delete_rule", "scope_conditions"}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, int, int, int]]:
+    """A small database where every incident is restricted (the default for new ones)."""
+    db = open_database(f"sqlite:///{tmp_path_factory.mktemp('closed') / 'kolokol.db'}")
+    build(db)
+    with db.session() as s:
+        assert set(s.scalars(select(models.Incident.visibility))) == {"restricted"}
+        incident = s.scalars(select(models.Incident.id).order_by(models.Incident.id)).first()
+        report = s.scalars(select(models.Report.id).order_by(models.Report.id)).first()
+        actor = s.scalars(select(models.MentionActor.actor_id)).first()
+    assert incident and report and actor
+    yield db, incident, report, actor
+    db.close()
+
+
+def _user_parameters() -> Iterator[tuple[str, inspect.Parameter]]:
+    for module in MODULES:
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if fn.__module__ != module.__name__:
+                continue
+            # the wrapper (what callers call) and what it wraps (analytics caches its functions)
+            for follow in (False, True):
+                parameter = inspect.signature(fn, follow_wrapped=follow).parameters.get("user")
+                if parameter is not None:
+                    yield f"{module.__name__}.{name}", parameter
+
+
+def test_no_reading_function_has_a_default_user() -> None:
+    found = list(_user_parameters())
+    names = {name.rsplit(".", 1)[1] for name, _p in found}
+    assert names >= READERS, READERS - names  # every reading function is found by the scan
+    defaults = [name for name, p in found if p.default is not inspect.Parameter.empty]
+    assert defaults == [], f"these read for a person with a default user: {defaults}"
+    # (private helpers and scope_conditions take it positionally: required all the same)
+    positional = [name for name, p in found if p.kind is not inspect.Parameter.KEYWORD_ONLY
+                  and not name.rsplit(".", 1)[1].startswith("_") and name != "kolokol.search.scope_conditions"]
+    assert positional == [], f"`user` must be keyword-only in {positional}"
+
+
+def _calls(db: Database, incident: int, report: int, actor: int) -> dict[str, Callable[..., Any]]:
+    return {
+        "search_incidents": lambda **kw: search.search_incidents(db, SearchQuery(), **kw),
+        "dashboard": lambda **kw: search.dashboard(db, **kw),
+        "incident_detail": lambda **kw: search.incident_detail(db, incident, **kw),
+        "report_detail": lambda **kw: search.report_detail(db, report, **kw),
+        "timeline": lambda **kw: analytics.timeline(db, **kw),
+        "map_data": lambda **kw: analytics.map_data(db, **kw),
+        "actor_network": lambda **kw: analytics.actor_network(db, **kw),
+        "actor_profile": lambda **kw: analytics.actor_profile(db, actor, **kw),
+        "current_alerts": lambda **kw: alerts.current_alerts(db, **kw),
+        "save_rule": lambda **kw: alerts.save_rule(db, {"name": "x", "min_count": 3, "window_days": 7}, **kw),
+        "delete_rule": lambda **kw: alerts.delete_rule(db, 1, **kw),
+    }
+
+
+def test_a_forgotten_user_is_a_type_error(world: tuple[Database, int, int, int]) -> None:
+    db, *ids = world
+    with db.session() as s:
+        rules_before = s.scalar(select(func.count()).select_from(models.AlertRule))
+    for name, call in _calls(db, *ids).items():
+        with pytest.raises(TypeError, match="user"):
+            call()
+        assert name in READERS
+    with db.session() as s:  # nothing was written by a call without a user
+        assert s.scalar(select(func.count()).select_from(models.AlertRule)) == rules_before
+
+
+@pytest.mark.parametrize("who", [None, VIEWER], ids=["anonymous", "viewer"])
+def test_the_public_and_viewer_views_see_no_restricted_record(world: tuple[Database, int, int, int],
+                                                              who: UserInfo | None) -> None:
+    db, incident, report, actor = world
+    assert search.search_incidents(db, SearchQuery(), user=SYSTEM).total > 0  # the records are there...
+    result = search.search_incidents(db, SearchQuery(), user=who)
+    assert result.total == 0 and result.incidents == []  # ...and none of them is shown
+    assert all(n == 0 for counts in result.facets.values() for _v, n in counts)
+    board = search.dashboard(db, user=who)
+    assert board["incidents"] == 0 and board["latest"] == [] and board["reports"] is None
+    with pytest.raises(NotFound):
+        search.incident_detail(db, incident, user=who)
+    with pytest.raises(AccessDenied):
+        search.report_detail(db, report, user=who)
+    assert analytics.timeline(db, user=SYSTEM)["total"] > 0
+    line = analytics.timeline(db, user=who)
+    assert line["total"] == 0 and line["undated"] == 0 and line["series"] == {}
+    shown = analytics.map_data(db, user=who)
+    assert shown["total"] == 0 and shown["places"] == [] and shown["countries"] == []
+    assert analytics.actor_network(db, user=SYSTEM)["nodes"] != []
+    assert analytics.actor_network(db, user=who)["nodes"] == []
+    with pytest.raises(NotFound):
+        analytics.actor_profile(db, actor, user=who)
+    with pytest.raises(AccessDenied):
+        alerts.current_alerts(db, user=who)
+
+
+def _py_files() -> list[Path]:
+    return sorted(p for p in SRC.rglob("*.py") if "migrations" not in p.parts)
+
+
+def test_every_caller_names_its_user() -> None:
+    """A static check of the whole package: each call of a reading function passes `user=`."""
+    missing = []
+    for path in _py_files():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            fn = node.func
+            name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else None
+            if name not in READERS or name == "scope_conditions":
+                continue
+            if not any(k.arg == "user" or k.arg is None for k in node.keywords):
+                missing.append(f"{path.relative_to(SRC)}:{node.lineno} {name}")
+    assert missing == [], f"calls without an explicit user: {missing}"
+
+
+def test_web_and_library_code_never_pass_the_operator() -> None:
+    """SYSTEM (sees everything) belongs to the command line; web routes, search, analytics, alerts
+    and exports act for a person and never use it."""
+    offenders = []
+    for path in _py_files():
+        rel = path.relative_to(SRC)
+        if not (rel.parts[:2] == ("web", "routes") or rel.parts[0] == "export"
+                or rel.name in ("search.py", "analytics.py", "alerts.py", "facets.py")):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name) and node.id == "SYSTEM":
+                offenders.append(f"{rel}:{node.lineno}")
+            elif isinstance(node, ast.alias) and node.name == "SYSTEM":
+                offenders.append(f"{rel} imports SYSTEM")
+    assert offenders == []
