@@ -115,18 +115,21 @@ def test_hostile_input_does_not_crash_or_invent(engine, text):
     assert all(m.targets for m in out)
 
 
-# Pinned floors a little below the scores at the time of pinning (gold 0.82, gold2 0.76, gold3 0.75,
-# gold4 0.87): a change that loses quality on reports the project wrote fails here. Raise them as
-# quality grows. gold5 is held out (its misses are not read to change the extractor): no floor.
+# Pinned floors a little below the scores at the time of pinning (gold 0.82, gold2 0.79, gold3 0.77,
+# gold4 0.87, gold5 0.78): a change that loses quality on reports the project wrote fails here. Raise them
+# as quality grows. gold5 was held out until its misses were studied; it is now a development set, and
+# gold6 is held out (its misses are not read to change the extractor): no floor.
 FLOORS = {
     "gold": {"f1": 0.79, "slots": {"types": 0.71, "date": 0.94, "place": 0.77, "origin_country": 0.89,
                                    "targets": 0.90, "perpetrators": 0.88, "legal_basis": 0.94}},
-    "gold2": {"f1": 0.73, "slots": {"types": 0.71, "date": 0.93, "place": 0.87, "origin_country": 0.76,
+    "gold2": {"f1": 0.76, "slots": {"types": 0.75, "date": 0.93, "place": 0.87, "origin_country": 0.74,
                                     "targets": 0.84, "perpetrators": 0.90, "legal_basis": 0.87}},
-    "gold3": {"f1": 0.72, "slots": {"types": 0.65, "date": 0.89, "place": 0.79, "origin_country": 0.68,
-                                    "targets": 0.92, "perpetrators": 0.78, "legal_basis": 0.87}},
+    "gold3": {"f1": 0.74, "slots": {"types": 0.66, "date": 0.89, "place": 0.79, "origin_country": 0.69,
+                                    "targets": 0.90, "perpetrators": 0.78, "legal_basis": 0.87}},
     "gold4": {"f1": 0.85, "slots": {"types": 0.82, "date": 0.95, "place": 0.91, "origin_country": 0.91,
                                     "targets": 0.91, "perpetrators": 0.87, "legal_basis": 0.89}},
+    "gold5": {"f1": 0.75, "slots": {"types": 0.72, "date": 0.92, "place": 0.87, "origin_country": 0.77,
+                                    "targets": 0.81, "perpetrators": 0.78, "legal_basis": 0.92}},
 }
 
 

@@ -1836,6 +1836,28 @@ _TRANSLIT = str.maketrans(
 )
 
 
+# A man's surname ending in a consonant declines like a noun ("Ковальчука", "Радкевичу",
+# "Петросяном"); its case is the case of the first name written with it ("Андрея", "Виктору").
+_RU_CONSONANT_STEM_ENDINGS = {"gent": "а", "accs": "а", "datv": "у", "ablt": "ом", "loct": "е"}
+_RU_CONSONANT = "бвгджзклмнпрстфхцчшщ"
+
+
+def _ru_oblique_ending(word: str, vocab: Any) -> str | None:
+    """The ending a consonant-stem surname takes in the case of this first name ("Андрея": "а")
+    when every reading of the first name agrees on it; None in the nominative."""
+    cases = {str(f.tag.case) for f in vocab.parse(word) if "Name" in str(f.tag) and "plur" not in str(f.tag)}
+    endings = {_RU_CONSONANT_STEM_ENDINGS.get(c) for c in cases}
+    return endings.pop() if len(endings) == 1 else None
+
+
+def _ru_consonant_surname_nominative(word: str, ending: str | None) -> str:
+    """"Ковальчука" with "Андрея" -> "Ковальчук" (part of the person_ru rule)."""
+    if not ending or not word.endswith(ending) or len(word) - len(ending) < 3:
+        return word
+    stem = word[: -len(ending)]
+    return stem if stem[-1] in _RU_CONSONANT else word
+
+
 def _ru_first_name(word: str, vocab: Any, lx: Lexicon) -> tuple[str, str | None] | None:
     """(nominative, gender) when pymorphy knows the word as a first name. Among its readings
     ("Юлию": Юлия or Юлий), prefer a name the lexicon lists in transliteration (Yuliya)."""
@@ -1872,9 +1894,12 @@ def _ru_normalize(words: list[str], vocab: Any, lx: Lexicon) -> tuple[list[str],
             elif _RU_MASC_ONLY.search(w):
                 gender = "m"
     if first_at is not None:
+        ending = _ru_oblique_ending(words[first_at], vocab) if gender == "m" else None
         for i, w in enumerate(words):
             if i != first_at and w.lower() not in _PARTICLES_RU:
                 out[i] = _ru_surname_nominative(w, gender)
+                if out[i] == w and i > first_at:
+                    out[i] = _ru_consonant_surname_nominative(w, ending)
     elif gender is not None and len(words) == 1:
         out[0] = _ru_surname_nominative(words[0], gender)
     return out, gender, first_at

@@ -19,6 +19,9 @@ from kolokol.domain import Span
 from kolokol.extract.document import Document, Trigger
 from kolokol.lexicon import load_lexicon
 
+# A threat told as a visit to the exile's family ("came to his mother's flat", "пришли к родителям").
+VISIT = re.compile(r"(?:visited|came|went|turned up|showed up|arrived|навестил|пришли|приходили|приехали|явились)\b",
+                   re.IGNORECASE)
 IRREALIS_WINDOW = 40  # characters before a trigger searched for hypothetical/negated wording
 THREAT_WINDOW = 60  # characters between a threat word and the act it threatens
 APPEAL_WINDOW = 160  # characters before a trigger searched for a protest or appeal against it
@@ -32,6 +35,7 @@ class TriggerSet:
     references: re.Pattern[str]  # right before a trigger: a reference to an act ("since his arrest")
     appeals: re.Pattern[str]  # before a trigger in its sentence: a protest or appeal against the act
     against_agents: re.Pattern[str]  # after a trigger in its clause: the act is against a state's agents
+    calls: re.Pattern[str]  # before a trigger in its sentence: a call to act on it ("call on X to investigate")
 
 
 def _word_re(alternatives: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
@@ -59,6 +63,7 @@ def trigger_set(lang: str) -> TriggerSet:
         references=re.compile(rf"(?<![\w-])(?:{'|'.join(data['references'][key])})\s*\Z", re.IGNORECASE),
         appeals=_word_re(data["appeals"][key]),
         against_agents=_word_re(data["against_agents"][key]),
+        calls=_word_re(data["calls"][key]),
     )
 
 
@@ -89,6 +94,17 @@ def _appeal(doc: Document, sentence_start: int, trig: Trigger, ts: TriggerSet) -
     if m is None or re.search(r"[.;,]", before[m.end():]) or len(before[m.end():].split()) > 3:
         return None
     return "appeal"
+
+
+def _call_to_action(doc: Document, sentence_start: int, trig: Trigger, ts: TriggerSet) -> str | None:
+    """"We call on the British authorities to investigate the threats and to end the harassment of
+    ...": the acts are what the call is about, told elsewhere if at all. A relative clause between the
+    call and the trigger ("release X, who was detained on 5 May") tells an act of its own."""
+    before = doc.text[sentence_start:trig.span.start]
+    m = ts.calls.search(before)
+    if m is None or re.search(r",\s*(?:who|which|whom|когда|котор\w+)\b|\b(?:after|since|после)\b", before[m.end():]):
+        return None
+    return "call-to-action"
 
 
 def _against_agents(doc: Document, sentence_end: int, trig: Trigger, ts: TriggerSet) -> str | None:
@@ -180,8 +196,16 @@ def find_triggers(doc: Document) -> list[Trigger]:
                     trig.suppressed = "inside-threat"
                     found.append(trig)
                     continue
+            if trig.type == "threat" and VISIT.match(trig.span.text) and any(
+                    o.type != "threat" and not o.suppressed and 0 < o.span.start - trig.span.end <= 80
+                    for o in hits):
+                # "came to his mother's flat and questioned her": the visit is the setting of the act.
+                trig.suppressed = "visit-setting"
+                found.append(trig)
+                continue
             reason = (_infinitive(doc, trig.span.start) or _irrealis(doc, sent.start, trig.span.start, ts)
                       or _reference(doc, sent.start, trig, ts) or _appeal(doc, sent.start, trig, ts)
+                      or _call_to_action(doc, sent.start, trig, ts)
                       or (None if trig.type == "surveillance" else _against_agents(doc, sent.end, trig, ts)))
             if reason:
                 trig.suppressed = reason

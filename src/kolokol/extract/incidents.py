@@ -34,6 +34,8 @@ from kolokol.domain import (
 from kolokol.extract.document import Document, Trigger
 from kolokol.extract.names import fold_name, same_person
 from kolokol.extract.origin import find_origin_country
+from kolokol.lexicon import load_lexicon
+from kolokol.resolve.gazetteer import country_of_adjective
 
 T = TypeVar("T")
 
@@ -73,7 +75,11 @@ NOT_THE_SCENE = re.compile(
     r"(?:\bcitizens?\s+of|\bnationals?\s+of|\bnative\s+of|\blives?\s+in|\bliving\s+in|\bbased\s+in|"
     r"\bresident\s+of|\bmoved\s+to|\bfled\s+to|\brelocated\s+to|\bsettled\s+in|\bhas\s+lived\s+in|"
     r"гражданин\w*|граждан\w*|уроженец|уроженк\w*|жив[ёе]т\s+в|живущ\w*\s+в|проживает\s+в|проживающ\w*\s+в|"
-    r"переехал\w*\s+в|эмигрировал\w*\s+в|уехал\w*\s+в|бежал\w*\s+в)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$",
+    r"переехал\w*\s+в|эмигрировал\w*\s+в|уехал\w*\s+в|бежал\w*\s+в|"
+    # Where a traveller was coming from: "returning from Warsaw", "возвращался из Варшавы".
+    r"\b(?:returning|returned|travell?ing|coming|arriving|flying|back)\s+(?:home\s+)?from|"
+    r"(?:возвращал|вернул|ехал|летел|прилетел|прибыл|приехал|следовал)\w*\s+(?:\w+\s+)?из)"
+    r"\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE)
 DESTINATION = re.compile(r"(?:\bto|\binto|\btowards|\bfor)\s+(?:the\s+)?$")
 # "отправили рейсом в Душанбе", "выслали в Узбекистан": after a verb of transfer, "в" is "to".
@@ -81,6 +87,9 @@ DESTINATION_RU = re.compile(
     r"(?<![\w-])(?:отправ|депортир|выслан|выслал|высыла|выдворен|выдворил|выдворя|экстрадир|выдал|выдан|переда|"
     r"вывез|вывоз|увез|увоз|доставлен|доставил|этапир|вернул|возвращ|вылет|рейс|направ|перевез|"
     r"выехал|уехал|бежал|переехал)\w*\s+(?:[\w«»-]+\s+){0,3}?(?:в|во|на)\s+$", re.IGNORECASE)
+# "отправлен в лагерь в Кашгаре": the town of the camp or cell a victim was sent to is the scene.
+FACILITY_IN = re.compile(r"(?<![\w-])(?:лагер|колони|сизо|тюрьм|изолятор|спецприемник|спецприёмник)\w*\s+(?:в|во)\s+$",
+                         re.IGNORECASE)
 # "Анкара обвиняет", "Moscow says", "Beijing's request": a state named by its capital, not a scene.
 METONYMY_AFTER = re.compile(
     r"(?:['’]s\s+(?:request|demand|pressure|side)|\s+(?:says|said|accuses|accused|wants|wanted|demands|demanded|"
@@ -116,6 +125,7 @@ class Candidate:
     later_dates: list[DateMention] = field(default_factory=list)  # from sentences merged into it
     anaphoric: bool = False
     trace: list[str] = field(default_factory=list)
+    origin_hint: tuple[str, Span] | None = None  # the state an inferred rendition delivered the victim to
 
     @property
     def first_sentence(self) -> int:
@@ -139,6 +149,8 @@ SUSPECT_AFTER = re.compile(
     r"[\s,]{0,3}(?:подозреваем\w*|обвиняем\w*) в (?:шпионаже|убийстве|нападении)", re.IGNORECASE)
 SUSPECT_BEFORE = re.compile(r"(?:suspects?|suspected (?:spies|agents|killers|attackers)|alleged (?:spies|agents))"
                             r"[\s,]+$", re.IGNORECASE)
+# "came to his mother's flat": a relative visited at home is the one threatened.
+HOME_AFTER = re.compile(r"['’]s\s+(?:\w+\s+)?(?:home|house|flat|apartment|door)\b", re.IGNORECASE)
 KIN_AFTER = re.compile(r"(?:'s|’s)\s+(?:[\w-]+\s+)?(?:mother|father|parents|brother|sister|wife|husband|son|daughter|"
                        r"relatives|family|cousin|uncle|aunt)\b", re.IGNORECASE)
 PRONOUN_AFTER_SPEECH = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:that\s+)?(?:he|she|they|i|we|он|она|они|я|мы)\b",
@@ -179,6 +191,18 @@ def _agent_of_act(doc: Document, actor: ActorMention, triggers: list[Trigger] | 
     return False
 
 
+RU_KIN_NOMINATIVE = frozenset({"мать", "отец", "родители", "брат", "братья", "сестра", "жена", "муж", "сын",
+                               "дочь", "родственники", "семья"})
+
+
+def _oblique_relative(actor: ActorMention) -> bool:
+    """"позвонили его сестре и сказали": a Russian relative in an oblique case is spoken to, not the
+    speaker of the verb after it."""
+    words = actor.span.text.lower().split()
+    return (actor.profile == "relative" and bool(re.search("[а-яё]", actor.span.text))
+            and not any(w in RU_KIN_NOMINATIVE for w in words))
+
+
 def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | None = None) -> bool:
     """Can this actor be a victim here? Officials, and the people and outlets a report quotes or
     cites, are not victims of the act they speak about."""
@@ -198,7 +222,9 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
     if actor.kind == "person" and KIN_AFTER.match(doc.text, actor.span.end):
         return False  # "Tursunaliev's father": the relative is the victim here, not the exile
     if actor.kind == "person" and actor.profile == "relative" and re.match(r"['’]s\s", doc.text[actor.span.end:
-                                                                                                  actor.span.end + 3]):
+                                                                                                  actor.span.end + 3]) \
+            and not (HOME_AFTER.match(doc.text, actor.span.end) and any(
+                t.type == "threat" and t.span.start <= actor.span.start < t.span.end for t in triggers or [])):
         return False  # "his daughter's school": the relative owns something, is not acted against
     if actor.kind == "organization" and AFFILIATION_BEFORE.search(before):
         return False  # "a founder of Left Bloc": the organisation is an affiliation, not a victim
@@ -213,7 +239,7 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
     # "X said/told/claimed ...": the speaker is a source. When a trigger of this sentence comes
     # before the speech verb, X may still be the victim ("X, detained in May, said ...").
     speech = SPEECH.search(after[:120])
-    if speech and actor.kind == "person":
+    if speech and actor.kind == "person" and not _oblique_relative(actor):
         first_trigger = min((t.span.start for t in triggers or [] if t.sentence == index
                              and t.span.start > actor.span.end), default=None)
         if first_trigger is None or first_trigger > actor.span.end + speech.start():
@@ -548,11 +574,33 @@ RANGE_END = re.compile(r"(?:between|from|с|со)\s+\S+(?:\s+\d{4})?\s+(?:and|to
 BACKGROUND_AFTER = re.compile(r"\s*(?:года\s+)?(?:живет|живёт|проживает|жил\w*|lives|has lived|has been living)")
 
 
+EVENT_NOUNS = (r"protests?|elections?|war|revolution|uprising|unrest|coup|riots?|crackdown|referendum|events|"
+               r"протест\w*|выбор\w*|войн\w*|революци\w*|восстани\w*|беспорядк\w*|событи\w*|переворот\w*")
+EVENT_DATE_AFTER = re.compile(rf"\s+(?:{EVENT_NOUNS})(?![\w-])", re.IGNORECASE)
+EVENT_DATE_BEFORE = re.compile(rf"(?<![\w-])(?:{EVENT_NOUNS})\s+$", re.IGNORECASE)
+
+
+def _names_an_event(doc: Document, d: DateMention) -> bool:
+    """"fled after the 2018 protests", "после протестов 2020 года": the year names a past event, not
+    the date of the act (rule incidents.event_year.v1)."""
+    return bool(EVENT_DATE_AFTER.match(doc.text, d.span.end)
+                or EVENT_DATE_BEFORE.search(doc.text[max(0, d.span.start - 30):d.span.start]))
+
+
+def _clause_start(doc: Document, pos: int, window: int) -> int:
+    """Where a look-back window before `pos` starts: at most `window` characters, never before its
+    sentence ("She lives in Bishkek. In 2019 ..." : the year is not where she lives)."""
+    index = doc.sentence_at(pos)
+    start = doc.sentences[index].start if index is not None else 0
+    return max(0, start, pos - window)
+
+
 def _date_of(doc: Document, c: Candidate, triggers: list[Trigger]) -> DateMention | None:
     """The date of the act: in the trigger's own clause if there is one ("was detained ... on 2 June",
     not "who has lived there since 2019, was detained"), the nearest otherwise."""
-    dates = [d for d in c.dates if not BACKGROUND_DATE.search(doc.text[max(0, d.span.start - 40):d.span.start])
-             and not BACKGROUND_AFTER.match(doc.text, d.span.end)]
+    dates = [d for d in c.dates if not BACKGROUND_DATE.search(doc.text[_clause_start(doc, d.span.start, 40):
+                                                                        d.span.start])
+             and not BACKGROUND_AFTER.match(doc.text, d.span.end) and not _names_an_event(doc, d)]
     if not dates:
         return None
     anchor = triggers[0].span if triggers else dates[0].span
@@ -1118,10 +1166,13 @@ def _capital(doc: Document, cand: Candidate) -> PlaceMention | None:
 
 
 def _is_locative(doc: Document, place: PlaceMention) -> bool:
+    if place.rule == "places.checkpoint_town.v1":
+        return True  # "на пункте пропуска «Брест»": where the traveller was stopped
     if place.span.start < 60 and place.span.text.isupper():
         return True  # dateline
     before = doc.text[max(0, place.span.start - 60):place.span.start]
-    return bool(LOCATIVE.search(before[-40:])) and not DESTINATION_RU.search(before)
+    return bool(LOCATIVE.search(before[-40:])) and (not DESTINATION_RU.search(before)
+                                                    or bool(FACILITY_IN.search(before)))
 
 
 REFERENCE_PLACE = re.compile(r"(?:after|since|before|following|после|до|с момента)\s+(?:(?:the|his|her|their|its|"
@@ -1133,7 +1184,8 @@ def _not_a_scene(doc: Document, place: PlaceMention) -> bool:
     days after the arrests in Ixelles") or a state named by its capital as the subject of a verb
     ("Анкара обвиняет", "Moscow's request")."""
     before = doc.text[max(0, place.span.start - 60):place.span.start]
-    if DESTINATION.search(before[-12:]) or DESTINATION_RU.search(before) or REFERENCE_PLACE.search(before):
+    if DESTINATION.search(before[-12:]) or (DESTINATION_RU.search(before) and not FACILITY_IN.search(before)) \
+            or REFERENCE_PLACE.search(before):
         return True
     return not LOCATIVE.search(before[-40:]) and bool(METONYMY_AFTER.match(doc.text, place.span.end))
 
@@ -1442,6 +1494,29 @@ SENTENCING = re.compile(r"sentenc|convicted|приговор|осужд", re.IGN
 SUMMONED_FOR = re.compile(r"\s*(?:\w+\s+){0,2}(?:на|для|for)\s*$", re.IGNORECASE)
 
 
+COURT_BEFORE = re.compile(r"(?<![\w-])(?:court|judge|prosecut\w*|tribunal|суд\w*|судья|прокурор\w*)(?![\w-])"
+                          r"[^.;]{0,80}$", re.IGNORECASE)
+
+
+def _court_ordered_custody(doc: Document, triggers: list[Trigger]) -> bool:
+    """"суд ... арестовал его на 15 суток по ст. 19.11 КоАП", "a judge ordered him jailed for ten days
+    under Article 34": custody a court orders under a named article is a legal action as well as a
+    detention."""
+    for t in triggers:
+        if t.type != "detention":
+            continue
+        sent = doc.sentences[t.sentence]
+        before = doc.text[sent.start:t.span.start]
+        clause = re.split(r"[;:]|,\s+(?:and|but|и|но|а)\s", before)[-1]
+        if not COURT_BEFORE.search(clause) or re.search(r"(?:before|brought to|taken to|в суд|перед суд)\w*",
+                                                        clause, re.IGNORECASE):
+            continue
+        # Under a named article: a sentence of custody, not an arrest pending extradition.
+        if any(t.span.end <= lm.span.start < sent.end for lm in doc.legal):
+            return True
+    return False
+
+
 def act_types(triggers: list[Trigger], targets: list[Party], fined: bool = False,
               doc: Document | None = None) -> set[str]:
     """The types of one act from its triggers, by the guidelines' definitions:
@@ -1507,6 +1582,8 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
     country, country_span = _choose_country(doc, cand, city, country_mention, origin_span)
     if origin is None:
         origin, origin_span = _foreign_actor(doc, cand, country)
+    if origin is None and cand.origin_hint is not None:
+        origin, origin_span = cand.origin_hint
     if origin is None and cand.types & {"extradition", "rendition"}:
         # An extradition or a rendition is done for the state the victim is handed to: theirs.
         nationality = next((t.nationality for t in cand.targets if t.nationality and t.nationality != country), None)
@@ -1581,6 +1658,9 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
     own_lo, own_hi = lo, doc.sentences[last].end
     fined = any(o.kind == "fine" and own_lo <= o.span.start < own_hi for o in outcomes)
     types = act_types(cand.triggers, targets, fined, doc)
+    if "detention" in types and "legal_action" not in types and _court_ordered_custody(doc, cand.triggers):
+        types.add("legal_action")
+        cand.trace.append("incidents.court_custody.v1")
     spans["types"] = {t: [x.span.to_dict() for x in cand.triggers if x.type == t] for t in sorted(types)}
     spans["targets"] = [t.span.to_dict() for t in targets if t.span]
     spans["perpetrators"] = [p.span.to_dict() for p in perpetrators if p.span]
@@ -1628,10 +1708,75 @@ def _dateline(doc: Document) -> PlaceMention | None:
     return _once(doc, "_dateline", lambda: _dateline_uncached(doc))
 
 
+REAPPEARANCE_LOOKAHEAD = 3  # sentences after a disappearance searched for the victim turning up
+
+
+@cache
+def _reappearances(lang: str) -> re.Pattern[str]:
+    data = load_lexicon("triggers.yaml")["reappearances"]["ru" if lang == "ru" else "en"]
+    return re.compile("|".join(f"(?:{p})" for p in data), re.IGNORECASE)
+
+
+def _custody_state(doc: Document, index: int, start: int, scene: set[str]) -> tuple[str, Span] | None:
+    """The state whose custody or court a reappearance names: a place after it in its sentence ("in a
+    detention centre in Tashkent") or a country adjective in it ("in Turkish custody")."""
+    sent = doc.sentences[index]
+    for p in doc.in_sentence(doc.places, index):
+        if p.span.start >= start and p.country not in scene:
+            return p.country, p.span
+    words = doc.text[start:sent.end]
+    for m in re.finditer(r"[\w-]+", words[:120]):
+        code = country_of_adjective(m.group())
+        if code and code not in scene:
+            return code, Span(start + m.start(), start + m.end(), m.group())
+    return None
+
+
+def infer_renditions(doc: Document, candidates: list[Candidate]) -> list[Candidate]:
+    """"X vanished in Almaty on 14 August. Nine days later he turned up in a detention centre in
+    Tashkent": a disappearance in one state and a reappearance in another's custody is one abduction
+    and rendition, at the place and date of the disappearance, for the state of the custody (rule
+    incidents.inferred_rendition.v1). The custody told after it is that act's end, not an act of its own."""
+    pattern = _reappearances(doc.lang)
+    dropped: set[int] = set()
+    for cand in candidates:
+        if id(cand) in dropped or "rendition" in cand.types:
+            continue
+        gone = [t for t in cand.triggers if t.type == "abduction" and INTRANSITIVE.search(t.span.text)]
+        if not gone:
+            continue
+        first = min(cand.sentences)
+        for index in range(first, min(len(doc.sentences), max(cand.sentences) + REAPPEARANCE_LOOKAHEAD + 1)):
+            sent = doc.sentences[index]
+            lo = max(sent.start, gone[0].span.end) if index == first else sent.start
+            m = pattern.search(doc.text, lo, sent.end)
+            if m is None:
+                continue
+            # Where the victim vanished: the places told with the disappearance, before it turns up.
+            scene = {p.country for p in doc.in_sentence(doc.places, gone[0].sentence)
+                     if p.span.start < m.start() and _is_locative(doc, p)}
+            state = _custody_state(doc, index, m.start(), scene) if scene else None
+            if state is None:
+                continue
+            span = Span(m.start(), m.end(), m.group())
+            cand.triggers.append(Trigger(type="rendition", span=span, sentence=index,
+                                         rule="incidents.inferred_rendition.v1"))
+            cand.origin_hint = state
+            cand.trace.append(f"incidents.inferred_rendition.v1: reappeared in {state[0]} custody")
+            for other in candidates:
+                if other is not cand and set(other.sentences) <= {index} and (
+                        not other.targets or _shares_target(doc, cand, other)):
+                    dropped.add(id(other))
+                    cand.trace.append(f"sentence {index}: the rendition's end, not an act of its own")
+            break
+    return [c for c in candidates if id(c) not in dropped]
+
+
 def assemble_incidents(doc: Document) -> list[Mention]:
     _MEMO.clear()
     candidates = merge_candidates(doc, build_candidates(doc))
     candidates.sort(key=lambda c: c.first_sentence)
+    candidates = infer_renditions(doc, candidates)
     mentions = [to_mention(doc, c, i + 1) for i, c in enumerate(candidates)]
     _MEMO.clear()
     return mentions

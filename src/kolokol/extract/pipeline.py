@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from functools import cache
@@ -73,11 +74,27 @@ def places_step(doc: Document) -> Document:
 
     places = find_places(doc.text, doc.lang) + _adjective_places(doc.text)
     places.sort(key=lambda p: p.span.start)
-    # A place name in quotation marks names something else: a metro station, a checkpoint, a cafe.
-    doc.places = [p for p in places
-                  if not (doc.text[p.span.start - 1:p.span.start] in ("«", "“", '"', "„")
-                          and doc.text[p.span.end:p.span.end + 1] in ("»", "”", '"', "“"))]
+    # A place name in quotation marks names something else: a metro station, a cafe. A border
+    # checkpoint or crossing is named after the town it stands at ("пункт пропуска «Брест»"): that
+    # town is where the act happened (rule places.checkpoint_town.v1).
+    kept = []
+    for p in places:
+        quoted = (doc.text[p.span.start - 1:p.span.start] in ("«", "“", '"', "„")
+                  and doc.text[p.span.end:p.span.end + 1] in ("»", "”", '"', "“"))
+        if not quoted:
+            kept.append(p)
+        elif p.kind == "city" and (_CHECKPOINT_BEFORE.search(doc.text[max(0, p.span.start - 40):p.span.start - 1])
+                                   or _CHECKPOINT_AFTER.match(doc.text, p.span.end + 1)):
+            kept.append(dataclasses.replace(p, rule="places.checkpoint_town.v1"))
+    doc.places = kept
     return doc
+
+
+_CHECKPOINT_BEFORE = re.compile(
+    r"(?:пункт\w*\s+пропуска|погранпереход\w*|пограничн\w+\s+переход\w*|\bКПП|автомобильн\w+\s+переход\w*|"
+    r"таможенн\w+\s+пост\w*|checkpoint|border\s+crossing|crossing\s+point|border\s+post)\s*$",
+    re.IGNORECASE)
+_CHECKPOINT_AFTER = re.compile(r"\s*(?:border\s+)?(?:checkpoint|crossing|border\s+post)", re.IGNORECASE)
 
 
 @step("actors.rules.v1")

@@ -66,6 +66,10 @@ def find_relatives(text: str, lang: str, taken: list[tuple[int, int]]
         for m in pattern.finditer(text):
             s, e = m.span("kin") if "kin" in pattern.groupindex else m.span()
             overlapping = [(a, b) for a, b in taken if a < e and s < b]
+            if overlapping and all(a < s and b <= e for a, b in overlapping) and text[s - 1:s] == " ":
+                # "Farida Saidova's parents": the owner's whole name, not only the surname the
+                # pattern starts at.
+                s = min(a for a, _ in overlapping)
             # A relative phrase may wrap a name already found ("мать Кургановича"): keep the longer
             # phrase only when the name lies inside it.
             if overlapping and not all(s <= a and b <= e for a, b in overlapping):

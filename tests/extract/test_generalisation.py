@@ -1,0 +1,200 @@
+"""Rules that carry to reports they were not written for: each case is a short report written for
+this test (its own names, countries and outlets), pinning one general rule.
+
+Threats told without a threat word, renditions inferred from a disappearance and a reappearance in
+custody, places the gazetteer does not know as written, Russian names first written in an oblique
+case, relative dates, one act told over several sentences, and calls to action or background that
+are not incidents."""
+
+from __future__ import annotations
+
+import pytest
+
+from kolokol.domain import Mention, ReportInput
+from kolokol.extract.engines import RulesEngine
+
+
+@pytest.fixture(scope="module")
+def engine() -> RulesEngine:
+    return RulesEngine()
+
+
+def extract(engine: RulesEngine, text: str, lang: str = "en", published: str = "2024-09-10") -> list[Mention]:
+    report = ReportInput(text=text, raw=b"", kind="text", origin="test", source_id="t", published=published,
+                         language=lang)
+    return engine.extract(report)
+
+
+def names(m: Mention) -> list[str]:
+    return [t.name for t in m.targets]
+
+
+def dump(out: list[Mention]) -> list[dict]:
+    return [m.to_interchange() for m in out]
+
+
+# ------------------------------------------------------------------------------------ Russian names
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("4 сентября в Минске задержали 41-летнего Андрея Ковальчука, водителя автобуса.", "Андрей Ковальчук"),
+    ("Андрею Ковальчуку 4 сентября предъявили обвинение в Минске.", "Андрей Ковальчук"),
+    ("4 сентября суд в Гродно оштрафовал Павла Мельника за репост.", "Павел Мельник"),
+])
+def test_an_oblique_consonant_surname_is_named_in_the_nominative(engine, text, name):
+    out = extract(engine, text, lang="ru")
+    assert out and name in names(out[0]), dump(out)
+
+
+def test_a_womans_consonant_surname_does_not_decline(engine):
+    out = extract(engine, "4 сентября в Минске задержали Ольгу Ковальчук.", lang="ru")
+    assert out and names(out[0]) == ["Ольга Ковальчук"], dump(out)
+
+
+# ------------------------------------------------------------------------------------------- places
+
+
+@pytest.mark.parametrize(("text", "lang", "place", "country"), [
+    ("В четверг на пункте пропуска «Брест» пограничники задержали 41-летнего Андрея Ковальчука, "
+     "который ехал из Варшавы.", "ru", "Брест", "BY"),
+    ("On Thursday border guards at the \"Narva\" checkpoint detained the Russian activist Pavel Sokolov, 34, "
+     "who was returning from Helsinki, and questioned him for five hours.", "en", "Narva", "EE"),
+])
+def test_a_checkpoint_named_after_a_town_is_at_that_town_not_where_the_traveller_came_from(
+        engine, text, lang, place, country):
+    out = extract(engine, text, lang=lang)
+    assert out and (out[0].place, out[0].country) == (place, country), dump(out)
+
+
+# ----------------------------------------------------------------------- threats with no threat word
+
+
+def test_a_harm_foretold_to_a_relative_at_home_is_a_threat(engine):
+    text = ("Jamshid Nuraliev, an Uzbek blogger who lives in Warsaw, said that on 2 September two officers of "
+            "the State Security Service came to his mother's flat in Namangan. They told her that her son would "
+            "\"have problems\" and that she should persuade him to stop posting.")
+    out = extract(engine, text)
+    assert [m.types for m in out] == [["threat"]], dump(out)
+    assert (out[0].date, out[0].place, out[0].country) == ("2024-09-02", "Namangan", "UZ")
+
+
+@pytest.mark.parametrize(("text", "lang", "place"), [
+    ("On 3 September police officers came to the home of Farida Saidova's parents in Khujand and demanded "
+     "that she return to Tajikistan.", "en", "Khujand"),
+    ("3 сентября сотрудники милиции пришли домой к матери журналиста Азамата Бекова в Оше и потребовали, "
+     "чтобы он вернулся на родину.", "ru", "Ош"),
+    ("По словам блогера Тимура Алиева, 5 сентября сотрудники КГБ позвонили его сестре в Гомеле и сказали, "
+     "что родственникам будет плохо, если он не удалит видео.", "ru", "Гомель"),
+])
+def test_officers_demanding_the_exile_return_or_foretelling_harm_is_a_threat(engine, text, lang, place):
+    out = extract(engine, text, lang=lang)
+    assert [m.types for m in out] == [["threat"]], dump(out)
+    assert out[0].place == place and out[0].perpetrators, dump(out)
+
+
+def test_a_private_demand_is_not_a_threat(engine):
+    text = "On 3 September her former landlord came to the flat and demanded that she return the keys."
+    assert extract(engine, text) == []
+
+
+# ------------------------------------------------------------------------------------------- types
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("В понедельник суд Центрального района Гомеля арестовал блогера Игоря Лапицкого на 10 суток по "
+     "ст. 19.11 КоАП за репост.", "ru"),
+    ("On Monday a judge in Baku ordered the reporter Elvin Huseynov, 29, jailed for 30 days under Article 535 "
+     "of the Code of Administrative Offences.", "en"),
+])
+def test_custody_a_court_orders_under_an_article_is_also_a_legal_action(engine, text, lang):
+    out = extract(engine, text, lang=lang)
+    assert len(out) == 1 and set(out[0].types) == {"detention", "legal_action"}, dump(out)
+
+
+def test_custody_on_charges_is_also_a_legal_action(engine):
+    text = ("A court in Istanbul ordered the journalist Deniz Ekinci held in pre-trial detention on 5 September "
+            "on charges under Article 220 of the Turkish Penal Code.")
+    out = extract(engine, text)
+    assert len(out) == 1 and set(out[0].types) == {"detention", "legal_action"}, dump(out)
+
+
+def test_an_organisation_declared_extremist_in_a_state_is_a_legal_action(engine):
+    text = ("Литовская инициатива «Свободный голос», в которой работала Ковальчук, в 2022 году признана в "
+            "Беларуси «экстремистским формированием».")
+    out = extract(engine, text, lang="ru")
+    assert [m.types for m in out] == [["legal_action"]], dump(out)
+    assert (out[0].date, out[0].country) == ("2022", "BY") and "Свободный голос" in names(out[0])
+
+
+# ----------------------------------------------------------------------------- context, not incidents
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("We call on the Georgian authorities to investigate the threats and to end the harassment of Nino "
+     "Beridze's family.", "en"),
+    ("The committee urged Ankara to drop the charges against the reporter Selin Acar.", "en"),
+    ("Мы призываем литовские власти расследовать нападение на журналиста Игоря Лапицкого и угрозы в его адрес.",
+     "ru"),
+])
+def test_a_call_to_action_about_an_act_is_not_an_incident(engine, text, lang):
+    assert extract(engine, text, lang=lang) == []
+
+
+def test_a_call_to_release_someone_still_tells_the_act_in_its_relative_clause(engine):
+    text = ("We call on Kazakhstan to release Aliya Kasenova, who was detained in Almaty on 3 September.")
+    out = extract(engine, text)
+    assert [m.types for m in out] == [["detention"]], dump(out)
+
+
+# --------------------------------------------------------------------------------- inferred renditions
+
+
+@pytest.mark.parametrize(("text", "lang", "place", "country", "origin"), [
+    ("Sardor Yuldashev, an Uzbek imam, vanished in Almaty on 14 August. Nine days later he turned up in a "
+     "pre-trial detention centre in Tashkent.", "en", "Almaty", "KZ", "UZ"),
+    ("Таджикский оппозиционер Далер Шарипов пропал в Москве 2 августа. Через неделю он оказался в СИЗО "
+     "в Душанбе.", "ru", "Москва", "RU", "TJ"),
+    ("The Rwandan dissident Eric Mugabo disappeared in Kampala on 1 August and appeared before a court in "
+     "Kigali five days later.", "en", "Kampala", "UG", "RW"),
+    ("In 2023, three Egyptian students went missing in Nairobi and later resurfaced in Egyptian custody.",
+     "en", "Nairobi", "KE", "EG"),
+])
+def test_vanishing_abroad_and_turning_up_in_home_custody_is_one_rendition(
+        engine, text, lang, place, country, origin):
+    out = extract(engine, text, lang=lang)
+    assert len(out) == 1, dump(out)
+    m = out[0]
+    assert set(m.types) == {"abduction", "rendition"}, dump(out)
+    assert (m.place, m.country, m.origin_country) == (place, country, origin), dump(out)
+    assert any("inferred_rendition" in step for step in m.trace)
+
+
+def test_turning_up_in_custody_in_the_same_country_is_not_a_rendition(engine):
+    text = ("The blogger Ruslan Ibragimov went missing in Grozny on 3 August. Two days later he turned up in "
+            "a police station in Grozny.")
+    out = extract(engine, text)
+    assert out and all("rendition" not in m.types for m in out), dump(out)
+
+
+@pytest.mark.parametrize(("text", "place", "country"), [
+    ("Его сестра Гульнара Рахимова в 2017 году была отправлена в лагерь в Урумчи.", "Урумчи", "CN"),
+    ("В 2019 году её брата Рустама Алиева отправили в колонию в Навои.", "Навои", "UZ"),
+])
+def test_a_past_act_is_placed_at_the_camp_it_sent_the_victim_to(engine, text, place, country):
+    out = extract(engine, "Правозащитница живёт в Бишкеке. " + text, lang="ru")
+    assert len(out) == 1 and (out[0].place, out[0].country) == (place, country), dump(out)
+    assert out[0].date_precision == "year" and out[0].date in ("2017", "2019")
+
+
+# -------------------------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("The Belarusian blogger Ihar Losik, who fled to Vilnius after the 2020 protests, was beaten outside his "
+     "home in Vilnius on Tuesday.", "en"),
+    ("Блогера Игоря Лосика, уехавшего в Вильнюс после протестов 2020 года, 10 сентября избили у его дома в "
+     "Вильнюсе.", "ru"),
+])
+def test_a_year_that_names_a_past_event_is_not_the_date_of_the_act(engine, text, lang):
+    out = extract(engine, text, lang=lang, published="2024-09-12")
+    assert len(out) == 1 and (out[0].date, out[0].date_precision) == ("2024-09-10", "day"), dump(out)
