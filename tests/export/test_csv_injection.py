@@ -15,6 +15,7 @@ from kolokol.export.acled import country_name
 from kolokol.export.public import export_public
 from kolokol.export.spreadsheet import FORMULA_STARTS, SafeCsvWriter, safe_cell
 from kolokol.review import edit_incident
+from kolokol.security.roles import SYSTEM
 from kolokol.store.db import Database
 from tests.export import multisource as ms
 from tests.export.public_data import Source, Story, build, org, publish
@@ -116,7 +117,8 @@ def hostile_db(sqlite_db: Database) -> tuple[Database, list[int]]:
 def test_acled_csv_with_hostile_report_text_and_edits(hostile_db: tuple[Database, list[int]]) -> None:
     db, ids = hostile_db
     edit_incident(db, ids[0], {"place": "=1+1", "outcome": "@SUM(A1)", "perpetrators": "+police | KZ",
-                               "legal_basis": "-Article 1", "targets": "=Org | | organization"})
+                               "legal_basis": "-Article 1", "targets": "=Org | | organization"},
+                  user=SYSTEM)
     text, result = ms.export_text(db, "csv", hxl=True)
     assert result.written == len(ids)
     assert_inert(text, acled.NUMERIC_COLUMNS)

@@ -16,6 +16,7 @@ from kolokol.export import FORMATS, load_views
 from kolokol.export.acled import country_name
 from kolokol.export.public import export_public, public_records
 from kolokol.review import edit_incident, incident_history, revert_edit
+from kolokol.security.roles import SYSTEM
 from kolokol.store.db import Database
 from tests.export import multisource as ms
 from tests.export.public_data import Source, Story, build, org, person, publish
@@ -72,11 +73,11 @@ def lines_of(text: str, key: str, field: str = "merged_id") -> list[dict[str, An
 def revert_all(db: Database, incident_id: int) -> None:
     """Revert every field edit, one at a time (a date's precision and a place's id go with it)."""
     while True:
-        open_edits = [c for h in incident_history(db, incident_id) for c in h.changes
+        open_edits = [c for h in incident_history(db, incident_id, user=SYSTEM) for c in h.changes
                       if not c["reverted"] and c["field"] != "review_status"]
         if not open_edits:
             return
-        revert_edit(db, incident_id, open_edits[0]["id"])
+        revert_edit(db, incident_id, open_edits[0]["id"], user=SYSTEM)
 
 
 def test_every_edited_field_comes_out_in_every_export_and_revert_restores_the_machine(
@@ -85,7 +86,7 @@ def test_every_edited_field_comes_out_in_every_export_and_revert_restores_the_ma
     key = key_of(db, iid)
     before = exports(db)
     assert json.loads(before["public-jsonl"].splitlines()[0])  # published: the public export holds it
-    changed = edit_incident(db, iid, EDITS)
+    changed = edit_incident(db, iid, EDITS, user=SYSTEM)
     assert set(changed) == set(EDITS)
     after = exports(db)
     types = sort_types(["threat", "deportation"])
@@ -170,7 +171,7 @@ def test_each_field_alone(story_db: tuple[Database, int], changes: dict[str, Any
     key = key_of(db, iid)
     before = exports(db)
     machine = lines_of(before["jsonl"], key)[0]
-    assert edit_incident(db, iid, changes)
+    assert edit_incident(db, iid, changes, user=SYSTEM)
     after = exports(db)
     [line] = lines_of(after["jsonl"], key)
     assert {k: line[k] for k in expected} == expected

@@ -1,7 +1,10 @@
-"""Reading for a person fails closed: no function that searches, counts, maps, alerts on or shows
-incidents and reports has a default `user`, so a caller that forgets it gets a TypeError instead
-of the operator's view of everything; the anonymous view (None) sees no restricted record; and no
-caller in the code base (web routes above all) leaves the user out or passes SYSTEM."""
+"""Acting for a person fails closed: no function that searches, counts, maps, alerts on or shows
+incidents and reports, nor any function of the review workflow (queue, accept, reject, edit, history,
+revert, merge, split) or of publishing, has a default `user`, so a caller that forgets it gets a
+TypeError instead of the operator's view of everything and the operator's right to change it; the
+anonymous view (None) sees no restricted record; a viewer or anonymous caller cannot review, and a
+refused call writes nothing; and no caller in the code base (web routes above all) leaves the user
+out or passes SYSTEM."""
 
 from __future__ import annotations
 
@@ -16,18 +19,25 @@ from sqlalchemy import func, select
 
 from kolokol import alerts, analytics, facets, search
 from kolokol.errors import NotFound
+from kolokol.review import workflow
 from kolokol.search import SearchQuery
+from kolokol.security import publishing
 from kolokol.security.roles import SYSTEM, AccessDenied, Role, UserInfo
 from kolokol.store import models
 from kolokol.store.db import Database, open_database
 from tests.web.conftest import build
 
 SRC = Path(search.__file__).resolve().parent
-MODULES = (search, analytics, alerts, facets)
+MODULES = (search, analytics, alerts, facets, workflow, publishing)
 VIEWER = UserInfo(id=None, username="v", role=Role.VIEWER)
 # The functions that read for a person, as (module, name): every call must name its user.
 READERS = {"search_incidents", "dashboard", "incident_detail", "report_detail", "timeline", "map_data",
            "actor_network", "actor_profile", "current_alerts", "save_rule", "delete_rule", "scope_conditions"}
+# The functions that read and write the human layer for a person: the same rule, and a refused call
+# (no user, or a user without the right) must leave the database as it was.
+REVIEWERS = {"review_queue", "set_status", "accept_incident", "reject_incident", "edit_form", "edit_incident",
+             "incident_history", "revert_edit", "merge_into", "split_off"}
+ACTING = READERS | REVIEWERS | {"set_visibility"}
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +70,9 @@ def _user_parameters() -> Iterator[tuple[str, inspect.Parameter]]:
 def test_no_reading_function_has_a_default_user() -> None:
     found = list(_user_parameters())
     names = {name.rsplit(".", 1)[1] for name, _p in found}
-    assert names >= READERS, READERS - names  # every reading function is found by the scan
+    assert names >= ACTING, ACTING - names  # every acting function is found by the scan
     defaults = [name for name, p in found if p.default is not inspect.Parameter.empty]
-    assert defaults == [], f"these read for a person with a default user: {defaults}"
+    assert defaults == [], f"these act for a person with a default user: {defaults}"
     # (private helpers and scope_conditions take it positionally: required all the same)
     positional = [name for name, p in found if p.kind is not inspect.Parameter.KEYWORD_ONLY
                   and not name.rsplit(".", 1)[1].startswith("_") and name != "kolokol.search.scope_conditions"]
@@ -129,7 +139,7 @@ def _py_files() -> list[Path]:
 
 
 def test_every_caller_names_its_user() -> None:
-    """A static check of the whole package: each call of a reading function passes `user=`."""
+    """A static check of the whole package: each call of a reading or reviewing function passes `user=`."""
     missing = []
     for path in _py_files():
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -138,7 +148,7 @@ def test_every_caller_names_its_user() -> None:
                 continue
             fn = node.func
             name = fn.id if isinstance(fn, ast.Name) else fn.attr if isinstance(fn, ast.Attribute) else None
-            if name not in READERS or name == "scope_conditions":
+            if name not in ACTING or name == "scope_conditions":
                 continue
             if not any(k.arg == "user" or k.arg is None for k in node.keywords):
                 missing.append(f"{path.relative_to(SRC)}:{node.lineno} {name}")
@@ -146,12 +156,12 @@ def test_every_caller_names_its_user() -> None:
 
 
 def test_web_and_library_code_never_pass_the_operator() -> None:
-    """SYSTEM (sees everything) belongs to the command line; web routes, search, analytics, alerts
-    and exports act for a person and never use it."""
+    """SYSTEM (sees everything) belongs to the command line; the web app, search, analytics, alerts,
+    the review workflow, publishing and exports act for a person and never use it."""
     offenders = []
     for path in _py_files():
         rel = path.relative_to(SRC)
-        if not (rel.parts[:2] == ("web", "routes") or rel.parts[0] == "export"
+        if not (rel.parts[0] in ("web", "export", "review") or rel.parts == ("security", "publishing.py")
                 or rel.name in ("search.py", "analytics.py", "alerts.py", "facets.py")):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -161,3 +171,83 @@ def test_web_and_library_code_never_pass_the_operator() -> None:
             elif isinstance(node, ast.alias) and node.name == "SYSTEM":
                 offenders.append(f"{rel} imports SYSTEM")
     assert offenders == []
+
+
+# --- the review workflow ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def review_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, int, int, int]]:
+    """A database of its own (the review tests write to it): two incidents, a mention of the first."""
+    db = open_database(f"sqlite:///{tmp_path_factory.mktemp('review') / 'kolokol.db'}")
+    build(db)
+    with db.session() as s:
+        first, second = s.scalars(select(models.Incident.id).order_by(models.Incident.id)).all()[:2]
+        mention = s.scalars(select(models.Mention.id).where(models.Mention.incident_id == first)).first()
+    assert mention
+    yield db, first, second, mention
+    db.close()
+
+
+def _snapshot(db: Database) -> dict[str, Any]:
+    """What a review action writes: edit rows, review events, merge decisions, the audit chain and
+    its head, and each incident's status, visibility and mentions."""
+    with db.session() as s:
+        counts = {m.__tablename__: s.scalar(select(func.count()).select_from(m))
+                  for m in (models.IncidentEdit, models.ReviewEvent, models.MergeDecision, models.AuditEntry,
+                            models.Incident, models.Mention)}
+        return {**counts,
+                "incidents": sorted(tuple(r) for r in s.execute(select(
+                    models.Incident.id, models.Incident.review_status, models.Incident.visibility))),
+                "mentions": sorted(tuple(r) for r in s.execute(select(models.Mention.id, models.Mention.incident_id))),
+                "head": [tuple(r) for r in s.execute(select(models.AuditHead.entries, models.AuditHead.last_hash))]}
+
+
+def _review_calls(db: Database, first: int, second: int, mention: int) -> dict[str, Callable[..., Any]]:
+    return {
+        "review_queue": lambda **kw: workflow.review_queue(db, **kw),
+        "set_status": lambda **kw: workflow.set_status(db, first, "accepted", **kw),
+        "accept_incident": lambda **kw: workflow.accept_incident(db, first, **kw),
+        "reject_incident": lambda **kw: workflow.reject_incident(db, first, **kw),
+        "edit_form": lambda **kw: workflow.edit_form(db, first, **kw),
+        "edit_incident": lambda **kw: workflow.edit_incident(db, first, {"country": "DE", "outcome": "x"}, **kw),
+        "incident_history": lambda **kw: workflow.incident_history(db, first, **kw),
+        "revert_edit": lambda **kw: workflow.revert_edit(db, first, 1, **kw),
+        "merge_into": lambda **kw: workflow.merge_into(db, first, second, **kw),
+        "split_off": lambda **kw: workflow.split_off(db, first, [mention], **kw),
+    }
+
+
+def test_a_forgotten_reviewer_is_a_type_error_and_writes_nothing(
+        review_world: tuple[Database, int, int, int]) -> None:
+    db, *ids = review_world
+    before = _snapshot(db)
+    calls = _review_calls(db, *ids)
+    assert set(calls) == REVIEWERS
+    for call in calls.values():
+        with pytest.raises(TypeError, match="user"):
+            call()
+    with pytest.raises(TypeError, match="user"):
+        publishing.set_visibility(db, ids[0], "internal")  # type: ignore[call-arg]
+    assert _snapshot(db) == before
+
+
+@pytest.mark.parametrize("who", [None, VIEWER], ids=["anonymous", "viewer"])
+def test_only_analysts_review_and_a_refused_call_writes_nothing(review_world: tuple[Database, int, int, int],
+                                                                who: UserInfo | None) -> None:
+    db, *ids = review_world
+    before = _snapshot(db)
+    for name, call in _review_calls(db, *ids).items():
+        with pytest.raises(AccessDenied, match="analyst"):
+            call(user=who)
+        assert _snapshot(db) == before, f"{name} wrote for {who}"  # no edit, event, decision or audit row
+
+
+def test_the_snapshot_sees_a_review(review_world: tuple[Database, int, int, int]) -> None:
+    """The control: the same calls for the operator do write, so the checks above can fail."""
+    db, first, _second, _mention = review_world
+    before = _snapshot(db)
+    assert workflow.edit_incident(db, first, {"outcome": "released"}, user=SYSTEM) == ["outcome"]
+    after = _snapshot(db)
+    for table in ("incident_edits", "review_events", "audit_log"):
+        assert after[table] > before[table], table
+    assert after["head"] != before["head"]

@@ -1,7 +1,11 @@
 """Review workflow: the queue, status decisions, field edits with history, reverts, merges, splits.
 
 Library first: every web route (kolokol.web.routes.review) and test calls these functions. Each one
-takes the acting user (kolokol.security.roles.UserInfo), refuses incidents that user may not see
+takes the acting user (kolokol.security.roles.UserInfo) as a required keyword `user`, with no default:
+a caller that forgets it gets a TypeError before anything is read or written, never the operator's
+rights (docs/security.md, "Fail-closed reading"). Web routes pass the signed-in account; only
+command-line code, whose operator holds the database and its key, may pass `SYSTEM`. Each function
+checks the review permission first, refuses incidents that user may not see
 (NotFound, so nothing about them leaks), writes who and when, appends an audit entry (ids and field
 names only), and refreshes the derived search data of the incidents it touched.
 """
@@ -22,7 +26,7 @@ from kolokol.domain import IncidentType, parse_partial_date, sort_types
 from kolokol.errors import KolokolError, NotFound
 from kolokol.export import load_views
 from kolokol.security import audit
-from kolokol.security.roles import SYSTEM, AccessDenied, Permission, UserInfo, can, visible_incidents
+from kolokol.security.roles import AccessDenied, Permission, UserInfo, can, visible_incidents
 from kolokol.store import models
 from kolokol.store.db import Database
 
@@ -79,7 +83,7 @@ class QueuePage:
         return {"total": self.total, "page": self.page, "pages": self.pages, "items": self.items}
 
 
-def review_queue(db: Database, *, user: UserInfo | None = SYSTEM, page: int = 1, page_size: int = 50) -> QueuePage:
+def review_queue(db: Database, *, user: UserInfo | None, page: int = 1, page_size: int = 50) -> QueuePage:
     """Machine incidents waiting for review (status new) that `user` may see, newest act first."""
     from kolokol.search import SearchQuery, search_incidents
 
@@ -114,7 +118,7 @@ def _set_status(session: Session, inc: models.Incident, status: str, user: UserI
     return edit
 
 
-def set_status(db: Database, incident_id: int, status: str, *, user: UserInfo | None = SYSTEM,
+def set_status(db: Database, incident_id: int, status: str, *, user: UserInfo | None,
                action: str | None = None) -> str:
     """Record a review status (accepted, rejected, ...); returns the previous one."""
     from kolokol.search import STATUSES
@@ -135,11 +139,11 @@ def set_status(db: Database, incident_id: int, status: str, *, user: UserInfo | 
         return before
 
 
-def accept_incident(db: Database, incident_id: int, *, user: UserInfo | None = SYSTEM) -> str:
+def accept_incident(db: Database, incident_id: int, *, user: UserInfo | None) -> str:
     return set_status(db, incident_id, "accepted", user=user, action="accept")
 
 
-def reject_incident(db: Database, incident_id: int, *, user: UserInfo | None = SYSTEM) -> str:
+def reject_incident(db: Database, incident_id: int, *, user: UserInfo | None) -> str:
     return set_status(db, incident_id, "rejected", user=user, action="reject")
 
 
@@ -286,7 +290,7 @@ def form_text(current: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def edit_form(db: Database, incident_id: int, *, user: UserInfo | None = SYSTEM) -> dict[str, Any]:
+def edit_form(db: Database, incident_id: int, *, user: UserInfo | None) -> dict[str, Any]:
     """What the edit page shows: the incident's current values as form text, and its types."""
     _require_review(user)
     with db.session() as s:
@@ -297,7 +301,7 @@ def edit_form(db: Database, incident_id: int, *, user: UserInfo | None = SYSTEM)
 
 
 def edit_incident(db: Database, incident_id: int, changes: Mapping[str, Any], *,
-                  user: UserInfo | None = SYSTEM) -> list[str]:
+                  user: UserInfo | None) -> list[str]:
     """Record the fields that differ from what is shown now; returns their names. A new incident
     becomes `edited` (out of the queue). Machine values stay untouched underneath."""
     _require_review(user)
@@ -361,7 +365,7 @@ class HistoryEntry:
                 "changes": self.changes, "details": self.details}
 
 
-def incident_history(db: Database, incident_id: int, *, user: UserInfo | None = SYSTEM) -> list[HistoryEntry]:
+def incident_history(db: Database, incident_id: int, *, user: UserInfo | None) -> list[HistoryEntry]:
     """Every review action on an incident, newest first, with the field values it set; each
     non-reverted edit can be reverted."""
     _require_review(user)
@@ -400,7 +404,7 @@ def _aware(value: dt.datetime) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
-def revert_edit(db: Database, incident_id: int, edit_id: int, *, user: UserInfo | None = SYSTEM) -> list[str]:
+def revert_edit(db: Database, incident_id: int, edit_id: int, *, user: UserInfo | None) -> list[str]:
     """Undo one edit (and its companion: a date with its precision, a place with its gazetteer id):
     the value shown falls back to the previous edit, else the machine's. Returns the fields reverted."""
     _require_review(user)
@@ -444,7 +448,7 @@ def _has_status_edit(session: Session, incident_id: int) -> bool:
 
 # --- merge and split -------------------------------------------------------------------------------
 
-def merge_into(db: Database, incident_id: int, other_id: int, *, user: UserInfo | None = SYSTEM) -> int:
+def merge_into(db: Database, incident_id: int, other_id: int, *, user: UserInfo | None) -> int:
     """Two incidents are one act (kept by every re-run); returns the merged incident's id."""
     from kolokol.resolve.merge import merge_incidents
 
@@ -493,7 +497,7 @@ def _absorb(session: Session, gone_id: int, merged_id: int) -> None:
 
 
 def split_off(db: Database, incident_id: int, mention_ids: Sequence[int], *,
-              user: UserInfo | None = SYSTEM) -> tuple[int, int]:
+              user: UserInfo | None) -> tuple[int, int]:
     """Some report-level incidents of an incident tell another act (kept by every re-run); returns
     (the incident of the chosen ones, the incident of the rest)."""
     from kolokol.resolve.merge import split_incident

@@ -1,7 +1,9 @@
 """Who may do what in the web app: the current user, per-route policies, record-level filtering and
 CSRF protection. Every route module imports from here.
 
-Roles and the permission table live in kolokol.security.roles (re-exported here); in short:
+Roles and the permission table live in kolokol.security.roles (re-exported here, all but `SYSTEM`:
+the command line's operator, who sees everything, has no business in a web request; routes pass the
+signed-in account, or None for an anonymous visitor, as `user=` to every library call); in short:
 
 =============================================  ======  ======  =======  =====
                                                public  viewer  analyst  admin
@@ -86,7 +88,6 @@ from kolokol.security import audit, sessions
 from kolokol.security.auth import IpThrottle
 from kolokol.security.roles import (
     MIN_ROLE,
-    SYSTEM,
     Permission,
     Role,
     UserInfo,
@@ -104,7 +105,7 @@ if TYPE_CHECKING:
     from jinja2 import Environment
 
 __all__ = [
-    "MIN_ROLE", "SYSTEM", "Admin", "Analyst", "Anyone", "Browser", "Denied", "Permission", "Policy", "PublicRecords",
+    "MIN_ROLE", "Admin", "Analyst", "Anyone", "Browser", "Denied", "Permission", "Policy", "PublicRecords",
     "Role", "UserInfo", "Viewer", "Visibility", "app_routes", "audit_event", "can", "can_read_incident", "csrf_token",
     "current_user", "install", "readable_visibilities", "require", "role_of", "route_policy", "visible_incidents",
     "visible_reports",

@@ -7,10 +7,13 @@ so there is no build step and no .mo file to forget. The language of a request c
 `kolokol-lang` cookie (set by the switcher in the page header, a POST form: nothing goes into a
 URL), else from Accept-Language, else English; it lives in a context variable for the templates.
 
-Extracting the messages again after changing templates:
-    pybabel extract -F src/kolokol/web/babel.cfg -o /tmp/messages.pot src/kolokol/web
-    pybabel update -i /tmp/messages.pot -d src/kolokol/web/locales
-(tests/web/test_i18n.py fails when a template message has no Russian translation).
+Extracting the messages again after changing templates (docs/web.md, "Languages", is the
+reference; keep the two in step):
+    .venv/bin/pybabel extract --no-location -F src/kolokol/web/babel.cfg -o /tmp/messages.pot src/kolokol/web
+    .venv/bin/pybabel update -N -w 120 -i /tmp/messages.pot -d src/kolokol/web/locales
+(without source locations and wrapped at 120 columns, as the catalogue is kept; -N stops Babel
+guessing a translation for a new message from an old one). tests/web/test_i18n.py fails when a
+template message has no Russian translation.
 """
 
 from __future__ import annotations
