@@ -1,14 +1,16 @@
 """Facets in SQL on both backends, from synthetic incidents: every facet, the derived tables kept in
-step (and rebuilt when not), analysts' values winning, counts on a sample for big results, the cache
+step (and rebuilt when not), analysts' values winning, exact counts by each way of counting, the cache
 of counts that any change invalidates, and the access clause applied to counts too."""
 
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 
+import pytest
 from sqlalchemy import delete, select
 
-from kolokol import facets
+from kolokol import facets, search
 from kolokol.search import SearchQuery, search_incidents
 from kolokol.security.roles import SYSTEM, Role, UserInfo
 from kolokol.store import models
@@ -66,15 +68,25 @@ def test_tables_rebuild_when_out_of_step(db: Database) -> None:
         assert s.scalar(select(models.IncidentState.incident_id).limit(1)) is not None
 
 
-def test_big_results_are_counted_on_a_sample(db: Database) -> None:
-    for day in range(1, 13):
-        add(db, f"2024-01-{day:02d}", country="KG" if day % 2 else "TR")
-    result = search_incidents(db, SearchQuery.parse(type="detention"), facet_sample=5, user=SYSTEM)
-    assert result.total == 12 and result.facets_sampled == 5
-    assert sum(n for _v, n in result.facets["country"]) == 5  # the newest five
-    exact = search_incidents(db, SearchQuery.parse(type="detention"), user=SYSTEM)
-    assert exact.facets_sampled is None and dict(exact.facets["country"]) == {"KG": 6, "TR": 6}
-    assert search_incidents(db, SearchQuery(), facet_sample=5, user=SYSTEM).facets_sampled is None  # everything: exact
+def test_counts_are_exact_by_every_way_of_counting(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = add(db, "2024-01-01", country="KG")
+    for day in range(2, 13):
+        add(db, f"2024-01-{day:02d}", country="KG" if day % 2 else "TR", types=("detention",) if day < 11 else
+            ("threat",))
+    wanted = {"KG": 5, "TR": 5}  # ten detentions of twelve incidents
+    for by_matches, by_complement in ((1.0, 2.0), (0.0, 2.0), (0.0, 0.0)):  # matches, scan, complement
+        monkeypatch.setattr(facets, "BY_MATCHES", by_matches)
+        monkeypatch.setattr(facets, "BY_COMPLEMENT", by_complement)
+        monkeypatch.setattr(search, "_FACET_CACHE", OrderedDict())
+        result = search_incidents(db, SearchQuery.parse(type="detention"), facet_sample=5, user=SYSTEM)
+        assert result.total == 10 and dict(result.facets["country"]) == wanted
+        assert dict(result.facets["type"]) == {"detention": 10}  # the complement's values drop out
+        assert "facets_sampled" not in result.to_dict()
+    with db.session() as s:  # deleted without a refresh: the kept totals are stale, the complement is not used
+        s.delete(s.get(models.Incident, first))
+    monkeypatch.setattr(search, "_FACET_CACHE", OrderedDict())
+    result = search_incidents(db, SearchQuery.parse(type="detention"), user=SYSTEM)
+    assert result.total == 9 and dict(result.facets["country"]) == {"KG": 4, "TR": 5}
 
 
 def test_counts_respect_visibility(db: Database) -> None:

@@ -350,7 +350,6 @@ class SearchResult:
     incidents: list[IncidentRow]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     labels: dict[str, dict[str, str]] = field(default_factory=dict)  # display names of id-valued facets
-    facets_sampled: int | None = None  # facets counted on the newest this many matches
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -428,26 +427,26 @@ def incident_rows(session: Session, ids: Sequence[int], *, text: bool = True) ->
     return out
 
 
-_FACET_CACHE: OrderedDict[tuple[Any, ...], tuple[int, dict[str, list[tuple[str, int]]], bool]] = OrderedDict()
+_FACET_CACHE: OrderedDict[tuple[Any, ...], tuple[int, dict[str, list[tuple[str, int]]]]] = OrderedDict()
 _FACET_CACHE_SIZE = 256
 _FACET_CACHE_LOCK = threading.Lock()
 
 
 def search_incidents(db: Database, query: SearchQuery, *, user: UserInfo | None, page_size: int = PAGE_SIZE,
-                     with_facets: bool = True,
-                     facet_sample: int = facets.FACET_SAMPLE) -> SearchResult:
+                     with_facets: bool = True, facet_sample: int | None = None) -> SearchResult:
     """Merged incidents `user` may see (analysts' edits applied) that pass every filter, newest first,
-    one page of them, and the facet counts of all of them (of the newest `facet_sample` when more
-    match: `facets_sampled`). Filters, counts and paging run in SQL. For those who see every
-    incident, the total and the facet counts of a search are cached until the data changes
-    (kolokol.facets.epoch), so paging and coming back cost only the page."""
+    one page of them, and the exact facet counts of all of them, however many (kolokol.facets.
+    count_facets). Filters, counts and paging run in SQL. For those who see every incident, the total
+    and the facet counts of a search are cached until the data changes (kolokol.facets.epoch), so
+    paging and coming back cost only the page. `facet_sample` is ignored: counts were once taken from
+    the newest matches of a big result; they are always exact now."""
     with db.session() as s:
         scope = scope_conditions(s, user)
         text_condition = full_text_condition(s, query.q, facets.S.incident_id) if _terms(query.q) else None
         conditions = scope + query.conditions(s, full_text=text_condition)
         walking = scope + query.conditions(s, walk=True, full_text=text_condition)
         key = None if scope else (str(db.engine.url), facets.epoch(s), tuple(sorted(query.params(page=1).items())),
-                                  with_facets, facet_sample)
+                                  with_facets)
         with _FACET_CACHE_LOCK:
             cached = _FACET_CACHE.get(key) if key else None
             if cached is not None:
@@ -456,27 +455,26 @@ def search_incidents(db: Database, query: SearchQuery, *, user: UserInfo | None,
             only = query.facet_filters()
             single = only[0] if len(only) == 1 and len(conditions) == 1 else None
             total = facets.count_matching(s, conditions, single=single)
-            counts, sampled = (facets.count_facets(s, conditions, total=total, sample=facet_sample, walking=walking)
-                               if with_facets else ({}, False))
+            counts = facets.count_facets(s, conditions, total=total, everything=not scope) if with_facets else {}
             if key:
                 with _FACET_CACHE_LOCK:
-                    _FACET_CACHE[key] = (total, counts, sampled)
+                    _FACET_CACHE[key] = (total, counts)
                     while len(_FACET_CACHE) > _FACET_CACHE_SIZE:
                         _FACET_CACHE.popitem(last=False)
         else:
-            total, counts, sampled = cached
+            total, counts = cached
         pages = max(1, math.ceil(total / page_size))
         page = min(query.page, pages)
         ids = facets.page_ids(s, walking, offset=(page - 1) * page_size, limit=page_size, total=total)
         rows = incident_rows(s, ids, text=can(user, Permission.READ_REPORTS))
         labels = facets.facet_labels(s, counts) if with_facets else {}
     return SearchResult(query=query, total=total, page=page, pages=pages, incidents=rows, facets=counts,
-                        labels=labels, facets_sampled=facet_sample if sampled else None)
+                        labels=labels)
 
 
 def dashboard(db: Database, *, user: UserInfo | None, latest: int = 10) -> dict[str, Any]:
     """Counts by type, country and review status, and the latest incidents (of those `user` may see)."""
-    result = search_incidents(db, SearchQuery(), page_size=latest, user=user, facet_sample=10**9)
+    result = search_incidents(db, SearchQuery(), page_size=latest, user=user)
     with db.session() as s:
         reports = (s.scalar(select(func.count()).select_from(models.Report)) or 0) \
             if can(user, Permission.READ_REPORTS) else None
