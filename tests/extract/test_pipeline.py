@@ -116,9 +116,10 @@ def test_hostile_input_does_not_crash_or_invent(engine, text):
 
 
 # Pinned floors a little below the scores at the time of pinning (gold 0.82, gold2 0.79, gold3 0.77,
-# gold4 0.87, gold5 0.78): a change that loses quality on reports the project wrote fails here. Raise them
-# as quality grows. gold5 was held out until its misses were studied; it is now a development set, and
-# gold6 is held out (its misses are not read to change the extractor): no floor.
+# gold4 0.87, gold5 0.78, gold6 0.81): a change that loses quality on reports the project wrote fails here.
+# Raise them as quality grows. gold5 and gold6 were held out until their misses were studied; they are now
+# development sets, and gold7 is held out (its reports and misses are not read to change the extractor): no
+# floor.
 FLOORS = {
     "gold": {"f1": 0.79, "slots": {"types": 0.71, "date": 0.94, "place": 0.77, "origin_country": 0.89,
                                    "targets": 0.90, "perpetrators": 0.88, "legal_basis": 0.94}},
@@ -130,6 +131,8 @@ FLOORS = {
                                     "targets": 0.91, "perpetrators": 0.87, "legal_basis": 0.89}},
     "gold5": {"f1": 0.75, "slots": {"types": 0.72, "date": 0.92, "place": 0.87, "origin_country": 0.77,
                                     "targets": 0.81, "perpetrators": 0.78, "legal_basis": 0.92}},
+    "gold6": {"f1": 0.78, "slots": {"types": 0.77, "date": 0.92, "place": 0.67, "origin_country": 0.72,
+                                    "targets": 0.82, "perpetrators": 0.89, "legal_basis": 0.81}},
 }
 
 

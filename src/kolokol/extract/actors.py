@@ -883,8 +883,14 @@ def _gazetteer_country(word: str) -> str | None:
 
 
 def _place_inside(text: str, start: int, end: int, lx: Lexicon) -> str | None:
-    """The country of a place named inside a body's name ("Cairo Criminal Court", "суд Бишкека")."""
-    for word in re.findall(r"[\w'’-]+", text[start:end]):
+    """The country of a place named inside a body's name ("Cairo Criminal Court", "суд Бишкека", "the Hong
+    Kong Police Force": names of two or three words too)."""
+    words = re.findall(r"[\w'’-]+", text[start:end])
+    for i, word in enumerate(words):
+        for n in (3, 2):
+            phrase = " ".join(words[i:i + n])
+            if len(words) - i >= n and (cc := lx.place_en.get(phrase) or lx.ru_place.get(phrase)):
+                return cc
         if cc := lx.place_en.get(word) or lx.ru_place.get(word):
             return cc
     return None

@@ -944,6 +944,9 @@ def _anchor_of(text: str, candidates: list[_Cand], i: int, out: list[DateMention
     return prev, False
 
 
+BACKWARD_RULE = "dates.offset_back.v1"  # the date of an earlier act, counted back from the date before it
+
+
 def _resolve_all(text: str, candidates: list[_Cand], pub: _Pub | None) -> list[DateMention]:
     out: list[DateMention] = []
     prev: Resolved | None = None
@@ -962,7 +965,10 @@ def _resolve_all(text: str, candidates: list[_Cand], pub: _Pub | None) -> list[D
             resolved = None  # a date outside the calendar (year 0, year 10000): not a date
         if resolved is None:
             continue
-        out.append(DateMention(Span(c.start, c.end, text[c.start : c.end]), resolved[0], resolved[1], c.rule))
-        if not _BACKGROUND.search(text, max(0, c.start - 50), c.start):
+        # "on January 20, six days after he vanished": counted back, the date is that of the earlier act
+        # named after "after"; the story's time stays at the date it was counted from.
+        rule = BACKWARD_RULE if backwards else c.rule
+        out.append(DateMention(Span(c.start, c.end, text[c.start : c.end]), resolved[0], resolved[1], rule))
+        if not backwards and not _BACKGROUND.search(text, max(0, c.start - 50), c.start):
             prev = resolved  # "who has lived there since 2022" is no anchor for "the next day"
     return out

@@ -25,11 +25,66 @@ VISIT = re.compile(r"(?:visited|came|went|turned up|showed up|arrived|навес
 IRREALIS_WINDOW = 40  # characters before a trigger searched for hypothetical/negated wording
 THREAT_WINDOW = 60  # characters between a threat word and the act it threatens
 APPEAL_WINDOW = 160  # characters before a trigger searched for a protest or appeal against it
+CALL_WINDOW = 400  # characters before a trigger searched for a call to action about it
+
+
+_SPECIAL = set("\\()[]{}?*+.|^$")
+
+
+def _literal_prefix(branch: str) -> str:
+    """The literal text every match of `branch` starts with ("threats?" -> "threat"), or ""."""
+    out = []
+    for ch in branch:
+        if ch in _SPECIAL:
+            if ch in "?*{" and out:
+                out.pop()  # the character before an optional quantifier is not required
+            break
+        out.append(ch)
+    return "".join(out)
+
+
+def required_prefixes(pattern: str) -> tuple[str, ...] | None:
+    """Literal strings one of which every match of `pattern` starts with, or None when there is no such set:
+    a pattern none of whose prefixes occurs in a text cannot match it, and is not run (a sentence-long
+    scan for a pattern that opens with an alternation costs the regex engine a try at every position)."""
+    depth = 0
+    for i, ch in enumerate(pattern):
+        escaped = i > 0 and pattern[i - 1] == "\\"
+        if ch in "([" and not escaped:
+            depth += 1
+        elif ch in ")]" and not escaped:
+            depth -= 1
+        elif ch == "|" and depth == 0 and not escaped:
+            return None  # "a|b" at the top: no single start
+    if pattern.startswith("(?:"):
+        depth, branches, start = 0, [], 3
+        for i, ch in enumerate(pattern):
+            if ch == "\\":
+                continue
+            if ch == "(" and (i == 0 or pattern[i - 1] != "\\"):
+                depth += 1
+            elif ch == ")" and pattern[i - 1] != "\\":
+                depth -= 1
+                if depth == 0:
+                    branches.append(pattern[start:i])
+                    if pattern[i + 1:i + 2] in ("?", "*", "{"):
+                        return None  # an optional group
+                    break
+            elif ch == "|" and depth == 1 and pattern[i - 1] != "\\":
+                branches.append(pattern[start:i])
+                start = i + 1
+        else:
+            return None
+        prefixes = tuple(_literal_prefix(b) for b in branches)
+        return prefixes if prefixes and all(prefixes) else None
+    prefix = _literal_prefix(pattern)
+    return (prefix,) if prefix else None
 
 
 @dataclass(frozen=True, slots=True)
 class TriggerSet:
     patterns: list[tuple[str, re.Pattern[str], bool]]  # (type, compiled, private), longest first
+    prefixes: list[tuple[str, ...] | None]  # per pattern: literals one of which starts every match
     irrealis: re.Pattern[str]
     threat_heads: re.Pattern[str]
     references: re.Pattern[str]  # right before a trigger: a reference to an act ("since his arrest")
@@ -49,15 +104,19 @@ def trigger_set(lang: str) -> TriggerSet:
     key = "ru" if lang == "ru" else "en"
     private = set(data.get("private", {}).get(key, []))
     patterns: list[tuple[str, re.Pattern[str], bool]] = []
+    sources: dict[int, str] = {}
     for itype, by_lang in data["triggers"].items():
         for pattern in by_lang.get(key, []):
             # No leading look-behind and no IGNORECASE: both stop the regex engine from searching
             # for the literal prefix, which is ~20x slower. Text is lower-cased and the left word
             # boundary checked by hand in find_triggers.
-            patterns.append((itype, re.compile(rf"(?:{pattern})(?![\w-])"), pattern in private))
+            compiled = re.compile(rf"(?:{pattern})(?![\w-])")
+            sources[id(compiled)] = pattern
+            patterns.append((itype, compiled, pattern in private))
     patterns.sort(key=lambda p: -len(p[1].pattern))
     return TriggerSet(
         patterns=patterns,
+        prefixes=[required_prefixes(sources[id(p)]) for _, p, _ in patterns],
         irrealis=_word_re(data["irrealis"][key]),
         threat_heads=_word_re(data["threat_heads"][key]),
         references=re.compile(rf"(?<![\w-])(?:{'|'.join(data['references'][key])})\s*\Z", re.IGNORECASE),
@@ -84,6 +143,22 @@ def _reference(doc: Document, sentence_start: int, trig: Trigger, ts: TriggerSet
     return "reference" if ts.references.search(clause) else None
 
 
+# A verb after "after he", "since she", "после того как его": an act told as the time of another ("six days
+# after he vanished, officers came"), told elsewhere if at all (events.clause_reference.v1).
+CLAUSE_REFERENCE = re.compile(
+    r"(?:(?<![\w-])(?:after|since|before|until)\s+(?:he|she|they|we|i)\s+(?:had\s+|was\s+|were\s+|been\s+|"
+    r"first\s+)*|(?<![\w-])(?:после|до)\s+того,?\s+как\s+(?:(?:его|её|ее|их|он|она|они)\s+)?)\Z", re.IGNORECASE)
+
+
+def _clause_reference(doc: Document, sentence_start: int, trig: Trigger, told: set[str]) -> str | None:
+    """Only an act of a kind already told in an earlier sentence (`told`; a headline tells none): "nearly
+    three weeks after he was detained" may be the only telling of the detention."""
+    if trig.type not in told:
+        return None
+    window = doc.text[max(sentence_start, trig.span.start - 40):trig.span.start]
+    return "reference" if CLAUSE_REFERENCE.search(window) else None
+
+
 def _appeal(doc: Document, sentence_start: int, trig: Trigger, ts: TriggerSet) -> str | None:
     """"a protest against the detention of political prisoners", "призывает прекратить выдворение"."""
     before = doc.text[max(sentence_start, trig.span.start - APPEAL_WINDOW):trig.span.start]
@@ -100,7 +175,9 @@ def _call_to_action(doc: Document, sentence_start: int, trig: Trigger, ts: Trigg
     """"We call on the British authorities to investigate the threats and to end the harassment of
     ...": the acts are what the call is about, told elsewhere if at all. A relative clause between the
     call and the trigger ("release X, who was detained on 5 May") tells an act of its own."""
-    before = doc.text[sentence_start:trig.span.start]
+    # A call reaches the acts of its own long sentence, not beyond CALL_WINDOW characters (which also keeps
+    # a sentence of thousands of triggers linear).
+    before = doc.text[max(sentence_start, trig.span.start - CALL_WINDOW):trig.span.start]
     m = ts.calls.search(before)
     if m is None or re.search(r",\s*(?:who|which|whom|когда|котор\w+)\b|\b(?:after|since|после)\b", before[m.end():]):
         return None
@@ -158,7 +235,9 @@ def find_triggers(doc: Document) -> list[Trigger]:
     # "taken into custody" wins over "custody".
     taken = bytearray(len(doc.text))
     by_sentence: dict[int, list[tuple[str, bool, int, int]]] = {}
-    for itype, pattern, private in ts.patterns:
+    for (itype, pattern, private), prefixes in zip(ts.patterns, ts.prefixes, strict=True):
+        if prefixes is not None and not any(p in lower for p in prefixes):
+            continue  # none of the words it starts with is in the text
         for m in pattern.finditer(lower):
             start, end = m.start(), m.end()
             if start > 0 and (lower[start - 1].isalnum() or lower[start - 1] in "_-"):
@@ -170,8 +249,10 @@ def find_triggers(doc: Document) -> list[Trigger]:
                 continue  # across a sentence or paragraph break
             taken[start:end] = b"\x01" * (end - start)
             by_sentence.setdefault(index, []).append((itype, private, start, end))
+    told: set[str] = set()  # types of acts told live in the sentences before (headlines aside)
     for index in sorted(by_sentence):
         sent = doc.sentences[index]
+        first_of_sentence = len(found)
         hits: list[Trigger] = []
         for itype, private, s, e in by_sentence[index]:
             kind = "private" if private else "v1"
@@ -204,10 +285,13 @@ def find_triggers(doc: Document) -> list[Trigger]:
                 found.append(trig)
                 continue
             reason = (_infinitive(doc, trig.span.start) or _irrealis(doc, sent.start, trig.span.start, ts)
-                      or _reference(doc, sent.start, trig, ts) or _appeal(doc, sent.start, trig, ts)
+                      or _reference(doc, sent.start, trig, ts) or _clause_reference(doc, sent.start, trig, told)
+                      or _appeal(doc, sent.start, trig, ts)
                       or _call_to_action(doc, sent.start, trig, ts)
                       or (None if trig.type == "surveillance" else _against_agents(doc, sent.end, trig, ts)))
             if reason:
                 trig.suppressed = reason
             found.append(trig)
+        if sent.text.rstrip()[-1:] in ".!?»\"”":
+            told.update(t.type for t in found[first_of_sentence:] if not t.suppressed)
     return found

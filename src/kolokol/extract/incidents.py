@@ -31,6 +31,7 @@ from kolokol.domain import (
     Span,
     sort_types,
 )
+from kolokol.extract.dates import BACKWARD_RULE
 from kolokol.extract.document import Document, Trigger
 from kolokol.extract.names import fold_name, same_person
 from kolokol.extract.origin import find_origin_country
@@ -606,12 +607,17 @@ def _date_of(doc: Document, c: Candidate, triggers: list[Trigger]) -> DateMentio
     anchor = triggers[0].span if triggers else dates[0].span
     text = doc.text
 
-    def rank(d: DateMention) -> tuple[int, int, int, int, int]:
-        own = any(_same_clause(text, d.span, t.span) for t in triggers)
+    # "on January 20, six days after he vanished, officers came": a date counted back names the earlier act
+    # after "after"; the act of the clause has the date counted from (custody sequences keep both).
+    counted_back = {id(d) for d in dates if d.rule == BACKWARD_RULE} if not c.types & CUSTODY else set()
+
+    def rank(d: DateMention) -> tuple[int, int, int, int, int, int]:
+        own = any(_same_clause(text, d.span, t.span) for t in triggers) and id(d) not in counted_back
         since = bool(re.search(r"(?:since|с|со)\s+$", text[max(0, d.span.start - 7):d.span.start]))
         # "between March 2021 and October 2023", "с марта по октябрь": the window opens with the first.
         range_end = bool(RANGE_END.search(text[max(0, d.span.start - 40):d.span.start]))
-        return (1 if _statement_date(doc, d, anchor.start) else 0, 0 if own else 1, 1 if range_end else 0,
+        return (1 if _statement_date(doc, d, anchor.start) else 0, 0 if own else 1, 1 if id(d) in counted_back else 0,
+                1 if range_end else 0,
                 1 if since and not any(t.kind == "group" for t in c.targets) else 0, _distance(d.span, anchor))
 
     best = min(dates, key=rank)
@@ -1175,18 +1181,38 @@ def _is_locative(doc: Document, place: PlaceMention) -> bool:
                                                     or bool(FACILITY_IN.search(before)))
 
 
+# The seat of an organisation, not a scene: "the Toronto-based lab", "a London-based network", "headquartered in
+# Prague", "базирующийся в Вильнюсе", "со штаб-квартирой в Праге" (rule incidents.seat_not_scene.v1).
+SEAT_AFTER = re.compile(r"\s?-\s?(?:based|headquartered|registered)\b|\s+based\b(?!\s+(?:on|upon))", re.IGNORECASE)
+SEAT_BEFORE = re.compile(r"(?:\b(?:headquartered|registered|incorporated)\s+in|\bheadquarters\s+(?:is\s+|are\s+)?in|"
+                         r"(?<![\w-])(?:базирующ\w*|штаб-квартир\w*|зарегистрированн\w*)\s+в)\s+(?:the\s+)?$",
+                         re.IGNORECASE)
+
+
+# People an interrogation asks about, named with where they are (incidents.people_in_not_scene.v1).
+PEOPLE_IN = re.compile(r"(?<![\w-])(?:friends|contacts|acquaintances|relatives|colleagues|associates|друзь\w*|друзей|"
+                       r"знакомы\w*|контакт\w*|родственник\w*|коллег\w*)\s+(?:\w+\s+)?(?:in|at|в|во)\s+$",
+                       re.IGNORECASE)
+
+
 REFERENCE_PLACE = re.compile(r"(?:after|since|before|following|после|до|с момента)\s+(?:(?:the|his|her|their|its|"
                              r"его|её|ее|их)\s+)?\w+\s+(?:in|at|в|во)\s+$", re.IGNORECASE)
 
 
 def _not_a_scene(doc: Document, place: PlaceMention) -> bool:
     """A destination ("flown to Cairo", "рейсом в Душанбе"), the place of an act referred to ("two
-    days after the arrests in Ixelles") or a state named by its capital as the subject of a verb
-    ("Анкара обвиняет", "Moscow's request")."""
+    days after the arrests in Ixelles"), the seat of an organisation ("the Toronto-based lab"), where
+    the people asked about live ("about his friends in Berlin") or a state named by its capital as the
+    subject of a verb ("Анкара обвиняет", "Moscow's request")."""
     before = doc.text[max(0, place.span.start - 60):place.span.start]
     if DESTINATION.search(before[-12:]) or (DESTINATION_RU.search(before) and not FACILITY_IN.search(before)) \
             or REFERENCE_PLACE.search(before):
         return True
+    if PEOPLE_IN.search(before):
+        return True  # "asked about his friends in London": where people the act is about live, not its scene
+    seat = SEAT_AFTER.match(doc.text, place.span.end)
+    if (seat and ORG_AFTER_BASED.match(doc.text, seat.end())) or SEAT_BEFORE.search(before):
+        return True  # the seat of an organisation (incidents.seat_not_scene.v1); a person's base is a home
     return not LOCATIVE.search(before[-40:]) and bool(METONYMY_AFTER.match(doc.text, place.span.end))
 
 
@@ -1260,6 +1286,15 @@ RESIDENCE_BEFORE = re.compile(
     r"проживает|проживающ\w*|обосновал\w*)\s+(?:\w+\s+){0,2}?(?:in|at|в|во)\s+$", re.IGNORECASE)
 
 
+# After "X-based": an organisation's name or kind, not a person ("the Toronto-based Citizen Lab", "a
+# London-based rights group").
+ORG_AFTER_BASED = re.compile(
+    r"\s+(?:[\w'’-]+\s+){0,3}?(?i:lab|laboratory|group|network|organi[sz]ation|ngo|centre|center|institute|outlet|"
+    r"newspaper|website|channel|broadcaster|agency|company|firm|charity|foundation|association|coalition|campaign|"
+    r"watchdog|monitor|think tank|university|initiative|project|team|researchers|society|council|union|committee|"
+    r"alliance|platform|service|media|news|radio|tv|magazine|journal)\b")
+
+
 def _residences_uncached(doc: Document) -> dict[str, PlaceMention]:
     """Where the people of a report live, when it says so ("who has lived in Utrecht since 2023",
     "London-based", "живёт в Вильнюсе"): person name key -> city."""
@@ -1269,6 +1304,8 @@ def _residences_uncached(doc: Document) -> dict[str, PlaceMention]:
             continue
         before = doc.text[max(0, place.span.start - 40):place.span.start]
         based = re.match(r"-based\b", doc.text[place.span.end:place.span.end + 7])
+        if based and ORG_AFTER_BASED.match(doc.text, place.span.end + 6):
+            continue  # "the Toronto-based Citizen Lab": the seat of an organisation, nobody's home
         if not (RESIDENCE_BEFORE.search(before) or based):
             continue
         index = doc.sentence_at(place.span.start)
@@ -1349,6 +1386,45 @@ def _section_country(doc: Document, index: int) -> PlaceMention | None:
     return None
 
 
+# A town the gazetteer does not know, said to be the scene ("in Sitra", "в Сейди"): a capitalised word after a
+# locative preposition that is no known place, actor, nationality ("in Turkish custody"), month or weekday.
+UNKNOWN_TOWN = re.compile(r"(?:(?<![\w-])(?:in|at|near|outside)\s+(?:the\s+(?:town|village|city)\s+of\s+)?"
+                          r"|(?<![\w-])(?:в|во|под)\s+(?:(?:городе|селе|поселке|посёлке|деревне|г\.)\s+)?)"
+                          r"([A-ZА-ЯЁ][a-zа-яё]{2,}(?:-[A-ZА-ЯЁ][a-zа-яё]+)?)(?![\w-]|\s+[A-ZА-ЯЁ])")
+NOT_A_TOWN = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+    "christmas", "easter", "ramadan", "parliament", "court", "facebook", "telegram", "instagram", "youtube",
+    "twitter", "whatsapp", "english", "russian", "arabic", "январе", "феврале", "марте", "апреле", "мае",
+    "июне", "июле", "августе", "сентябре", "октябре", "ноябре", "декабре", "понедельник", "вторник", "среду",
+    "четверг", "пятницу", "субботу", "воскресенье", "телеграме", "телеграм-канале", "инстаграме", "фейсбуке",
+    "ютубе",
+})
+
+
+def _unknown_town(doc: Document, cand: Candidate) -> Span | None:
+    """A town said to be the act's scene in its own clause that the gazetteer does not know
+    (incidents.unknown_town.v1): the act then happens in the state the report is about, not at the
+    dateline or in a city named for another reason."""
+    for trig in cand.triggers:
+        sent = doc.sentences[trig.sentence]
+        for m in UNKNOWN_TOWN.finditer(doc.text, sent.start, sent.end):
+            s, e = m.span(1)
+            if m.group(1).lower() in NOT_A_TOWN or country_of_adjective(m.group(1)) \
+                    or any(p.span.start < e and s < p.span.end for p in doc.places) \
+                    or any(a.span.start < e and s < a.span.end for a in doc.actors):
+                continue
+            span = Span(s, e, doc.text[s:e])
+            if _same_clause(doc.text, span, trig.span):
+                return span
+    return None
+
+
+BEHALF_BEFORE = re.compile(r"(?:on behalf of|at the behest of|for|tied to|linked to|attributed (?:it )?to|working for|"
+                           r"по заданию|по поручению|в интересах|связанн\w* с)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}$",
+                           re.IGNORECASE)
+
+
 def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
                     country_mention: PlaceMention | None, origin_span: Span | None
                     ) -> tuple[str | None, Span | None]:
@@ -1359,10 +1435,19 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
 
     anchors = [t.span for t in cand.triggers]
     dateline = _dateline(doc)
+    home = _home_state(doc)
+    town = _unknown_town(doc, cand) if home else None
+
+    def nearer_town(place: PlaceMention) -> bool:
+        """An unknown town closer to the act than the known place ("summoned to a station in Qaryat and
+        asked about his friends in London")."""
+        return town is not None and bool(anchors) and min(_distance(town, a) for a in anchors) < min(
+            _distance(place.span, a) for a in anchors)
+
     for place in (city, country_mention):
         # The place of the act's own clause; a dateline counts for the lead sentence it opens; a threat
         # told without a place happens where its victim lives.
-        if outside_origin(place) and ((_is_locative(doc, place) and (any(  # type: ignore[arg-type]
+        if outside_origin(place) and not nearer_town(place) and ((_is_locative(doc, place) and (any(  # type: ignore[arg-type]
                 _same_clause(doc.text, place.span, a) for a in anchors) or place is dateline))  # type: ignore[union-attr]
                 or place.rule == "incidents.residence.v1"):  # type: ignore[union-attr]
             return place.country, place.span  # type: ignore[union-attr]
@@ -1374,6 +1459,8 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
         if domestic and any(actor.span.end <= t.span.start or 0 <= actor.span.start - t.span.end <= 40
                             for t in cand.triggers):
             return actor.country, actor.span  # type: ignore[return-value]
+    if home and town is not None:
+        return home, town
     for place in (city, country_mention):
         if outside_origin(place) and (_is_locative(doc, place) or  # type: ignore[arg-type]
                                       place.rule == "incidents.residence.v1"):  # type: ignore[union-attr]
@@ -1403,7 +1490,11 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
         if actor.kind == "agency" and actor.country and actor.canonical not in FOREIGN_MISSIONS \
                 and "proxy" not in (actor.profile or "") and (i := doc.sentence_at(actor.span.start)) is not None \
                 and doc.sentences[i].paragraph == par and i not in cand.sentences \
-                and not _speaker(doc, actor, cand.triggers):
+                and not _speaker(doc, actor, cand.triggers) \
+                and not (cand.types <= REMOTE and BEHALF_BEFORE.search(doc.text[max(0, actor.span.start - 40):
+                                                                                 actor.span.start])):
+            # A threat or surveillance done from afar "on behalf of" a body: that body is its origin, not
+            # its scene (incidents.remote_origin_body.v1).
             return actor.country, actor.span
     if dateline is not None:
         return dateline.country, dateline.span

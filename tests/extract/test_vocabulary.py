@@ -1,0 +1,181 @@
+"""The trigger lexicon's coverage by type: the verbs, nouns and turns English and Russian reports use
+for each act, in their common tenses, voices, aspects and cases, and the guards on ambiguous words.
+Sentences written for these tests (not taken from any gold set)."""
+
+from __future__ import annotations
+
+import pytest
+
+from kolokol.extract.document import Document
+from kolokol.extract.events import find_triggers
+from kolokol.extract.segment import split_sentences
+
+
+def live_types(text: str, lang: str = "en") -> set[str]:
+    doc = Document.create(text, lang=lang)
+    doc.sentences = split_sentences(text)
+    return {t.type for t in find_triggers(doc) if not t.suppressed}
+
+
+@pytest.mark.parametrize("text,lang,expected", [
+    # detention
+    ("The Georgian police locked him up overnight in Batumi.", "en", "detention"),
+    ("The singer was incarcerated in a Minsk jail for a week.", "en", "detention"),
+    ("Активиста взяли под стражу в зале суда в Гомеле.", "ru", "detention"),
+    ("Суд заключил блогера под стражу на два месяца.", "ru", "detention"),
+    ("Журналиста водворили в изолятор временного содержания.", "ru", "detention"),
+    # interrogation
+    ("Officers quizzed the student about his Telegram channel.", "en", "interrogation"),
+    ("She was interviewed by security officers at Tashkent airport for five hours.", "en", "interrogation"),
+    ("His brother was taken for questioning in Khujand.", "en", "interrogation"),
+    ("Сотрудники ГКНБ опросили соседей эмигранта в Караколе.", "ru", "interrogation"),
+    ("Его отца расспросили о переписке с сыном.", "ru", "interrogation"),
+    # summons
+    ("The editor's mother received a subpoena from the prosecutor in Gyumri.", "en", "summons"),
+    ("The poet was ordered to report to the police station in Vitebsk.", "en", "summons"),
+    ("Её брата вызвали в районный отдел полиции в Андижане.", "ru", "summons"),
+    ("Родителей блогера вызывали в ГКНБ трижды.", "ru", "summons"),
+    ("Журналиста обязали явиться в прокуратуру Гродно.", "ru", "summons"),
+    # extradition
+    ("Moscow requested his extradition from Yerevan in March.", "en", "extradition"),
+    ("Prosecutors in Tashkent sent an extradition request to Ankara.", "en", "extradition"),
+    ("The court in Astana approved Karimov's extradition to Uzbekistan.", "en", "extradition"),
+    ("Генпрокуратура Таджикистана направила в Москву запрос о его выдаче.", "ru", "extradition"),
+    ("Минск запросил экстрадицию оппозиционера из Вильнюса.", "ru", "extradition"),
+    ("Из задержанных по запросам Ташкента двоих уже выдали.", "ru", "extradition"),
+    # rendition
+    ("The dissident was secretly flown from Istanbul to Ashgabat.", "en", "rendition"),
+    ("Two men were forcibly returned to Tajikistan despite their asylum claims.", "en", "rendition"),
+    ("Оппозиционера насильно вывезли из Бишкека в Ташкент.", "ru", "rendition"),
+    # abduction
+    ("Unknown men snatched him outside a mosque in Istanbul.", "en", "abduction"),
+    ("She was bundled into a minivan by plainclothes officers.", "en", "abduction"),
+    ("Блогер исчез в Стамбуле в прошлом месяце.", "ru", "abduction"),
+    ("Трое мужчин затащили его в машину у метро.", "ru", "abduction"),
+    # threat
+    ("The consul blackmailed her with photos of her children.", "en", "threat"),
+    ("Neighbours in Lyon found leaflets with her photo and home address in their mailboxes.", "en", "threat"),
+    ("Сотрудник посольства пригрозил ему депортацией.", "ru", "threat"),
+    ("Соседям эмигрантки раздали листовки с её фотографией.", "ru", "threat"),
+    ("Его шантажировали арестом брата.", "ru", "threat"),
+    # ill_treatment
+    ("A man from the embassy shoved him against a parked car.", "en", "ill_treatment"),
+    ("Guards kept him awake for three nights and slapped him.", "en", "ill_treatment"),
+    ("In custody he was punched repeatedly in the face.", "en", "ill_treatment"),
+    ("В изоляторе его били по почкам и не давали спать.", "ru", "ill_treatment"),
+    ("Задержанного пытали током, рассказал адвокат.", "ru", "ill_treatment"),
+    # closure
+    ("The Ministry of Justice dissolved the association in August.", "en", "closure"),
+    ("The rights group was deregistered and its office sealed.", "en", "closure"),
+    ("Authorities disbanded the Uzbek cultural society in Almaty.", "en", "closure"),
+    ("Суд ликвидировал правозащитный центр в Минске.", "ru", "closure"),
+    ("Ассоциацию распустили по иску Минюста.", "ru", "closure"),
+    ("У издания отозвали лицензию на вещание.", "ru", "closure"),
+    # censorship
+    ("Police broke up the poetry evening at a cafe in Tbilisi.", "en", "censorship"),
+    ("The mayor banned the march of Belarusian exiles in Warsaw.", "en", "censorship"),
+    ("ОМОН разогнал собрание эмигрантов.", "ru", "censorship"),
+    ("Власти запретили презентацию книги в Бишкеке.", "ru", "censorship"),
+    ("Фильм сняли с проката после жалобы министерства.", "ru", "censorship"),
+    # legal_action
+    ("Police in Hong Kong issued arrest warrants for four activists abroad.", "en", "legal_action"),
+    ("The authorities offered bounties of HK$1 million for each of them.", "en", "legal_action"),
+    ("He was indicted in Baku on charges of treason.", "en", "legal_action"),
+    ("Prosecutors opened a criminal case against the blogger.", "en", "legal_action"),
+    ("The journalist was put on the wanted list in Dushanbe.", "en", "legal_action"),
+    ("Суд выдал ордер на арест журналиста.", "ru", "legal_action"),
+    ("В отношении активистки возбуждено уголовное дело.", "ru", "legal_action"),
+    ("На блогера составили протокол об административном правонарушении.", "ru", "legal_action"),
+    ("Правозащитника объявили в межгосударственный розыск.", "ru", "legal_action"),
+    # surveillance
+    ("Her phone was infected with spyware in Vilnius.", "en", "surveillance"),
+    ("The exile received phishing emails posing as a BBC producer.", "en", "surveillance"),
+    ("A grey car was parked across from his building every evening.", "en", "surveillance"),
+    ("Two men stalked the activist for weeks in Berlin.", "en", "surveillance"),
+    ("За ним установили наружное наблюдение.", "ru", "surveillance"),
+    ("Машина стояла у его подъезда три ночи подряд.", "ru", "surveillance"),
+    ("Его телефон заразили шпионской программой.", "ru", "surveillance"),
+    # other
+    ("The consulate cancelled her passport.", "en", "other"),
+    ("His sister was pulled off a flight to Istanbul at Ashgabat airport.", "en", "other"),
+    ("The ministry froze his bank accounts in Minsk.", "en", "other"),
+    ("The government announced specified measures against the activist.", "en", "other"),
+    ("Police raided his home in Sitra at dawn.", "en", "other"),
+    ("Консульство отказалось продлить ей заграничный паспорт.", "ru", "other"),
+    ("Его сестру сняли с рейса в аэропорту Ашхабада.", "ru", "other"),
+    ("Суд арестовал его имущество и счета.", "ru", "other"),
+    ("Студента отчислили из университета после поста.", "ru", "other"),
+    # killing
+    ("The blogger was strangled to death in his flat.", "en", "killing"),
+    ("He was sentenced under Law No. 58 of 2006.", "en", "legal_action"),
+    ("Заключённый погиб в СИЗО через неделю после ареста.", "ru", "killing"),
+])
+def test_vocabulary_by_type(text, lang, expected):
+    assert expected in live_types(text, lang), live_types(text, lang)
+
+
+@pytest.mark.parametrize("text,lang,not_expected", [
+    # guards on ambiguous words
+    ("Veasna is a member of the dissolved opposition party.", "en", "closure"),
+    ("On 9 January, the activist parked his car outside the building where he lived.", "en", "surveillance"),
+    ("The pressure followed him abroad.", "en", "surveillance"),
+    ("Rights groups have documented dozens of travel bans on relatives of critics.", "en", "other"),
+    ("He was held pending a request for his extradition.", "en", "extradition"),
+    ("The officers checked the Interpol red notices at the border.", "en", "legal_action"),
+    ("The poet has been incarcerated since 2020.", "en", "detention"),
+    ("Её разыскивают по статье 159.", "ru", "legal_action"),
+    ("Все запросы о выдаче рассматриваются в соответствии с конвенцией.", "ru", "extradition"),
+    ("Вчера ему уже выдали паспорт.", "ru", "extradition"),
+    ("Полицейские забрали паспорт и отвезли его в отдел.", "ru", "other"),
+    ("He was pushed into a van outside his flat.", "en", "ill_treatment"),
+    ("Officers spoke to both men; no arrest was made.", "en", "detention"),
+    ("The embassy called him a convicted criminal who incites violence.", "en", "legal_action"),
+    ("Государственный обвинитель настаивал на своей версии.", "ru", "legal_action"),
+])
+def test_guards_on_ambiguous_words(text, lang, not_expected):
+    assert not_expected not in live_types(text, lang), live_types(text, lang)
+
+
+def test_a_verb_after_after_he_is_a_reference_to_an_act_told_before():
+    text = ("The blogger was abducted in Phnom Penh on 3 May. "
+            "On 9 May, six days after he was abducted, officers visited his mother.")
+    doc = Document.create(text, lang="en")
+    doc.sentences = split_sentences(text)
+    found = [(t.type, t.span.text, t.suppressed) for t in find_triggers(doc)]
+    assert ("abduction", "abducted", None) in found
+    assert ("abduction", "abducted", "reference") in found
+
+
+def test_a_verb_after_after_he_is_an_act_when_nothing_told_it_before():
+    text = "He was deported on Sunday, two weeks after he was detained at the airport."
+    assert "detention" in live_types(text)
+
+
+@pytest.mark.parametrize("pattern,expected", [
+    ("threat(?:s|ened)?", ("threat",)),
+    ("(?:was|were) dissolved", ("was", "were")),
+    ("(?:sexually )?(?:assaulted|abused)", None),  # an optional group: no required start
+    ("завербова\\w*|вербова\\w*", None),  # alternatives at the top
+    ("(?<=или )выдан\\w*", None),
+    ("(?:a(?:b|c)|d) x", ("a", "d")),
+])
+def test_required_prefixes_of_a_pattern(pattern, expected):
+    from kolokol.extract.events import required_prefixes
+
+    assert required_prefixes(pattern) == expected
+
+
+def test_every_match_starts_with_a_required_prefix():
+    """The prefilter that skips a pattern whose starts are absent from a text never drops a match."""
+    from kolokol.extract.events import trigger_set
+
+    cases = [*test_vocabulary_by_type.pytestmark[0].args[1], *test_guards_on_ambiguous_words.pytestmark[0].args[1]]
+    sentences = [case[0].lower() for case in cases]
+    for lang in ("en", "ru"):
+        ts = trigger_set(lang)
+        for (_, pattern, _), prefixes in zip(ts.patterns, ts.prefixes, strict=True):
+            if prefixes is None:
+                continue
+            for text in sentences:
+                for m in pattern.finditer(text):
+                    assert m.group().startswith(prefixes), (pattern.pattern, m.group())
