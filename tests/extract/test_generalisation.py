@@ -275,3 +275,77 @@ def test_where_the_people_asked_about_live_is_not_the_scene(engine):
             "for five hours about his friends in Berlin.")
     out = extract(engine, text, published="2025-03-10")
     assert [m.country for m in out if "interrogation" in m.types] == ["KZ"]
+
+
+# ------------------------------------------------------------- "против", counts and relative clauses
+
+
+@pytest.mark.parametrize("text", [
+    "3 сентября в Ташкенте против активистки Нодиры Каримовой возбуждено уголовное дело.",
+    "3 сентября в Бишкеке против блогера Рустама Юсупова завели уголовное дело о клевете.",
+])
+def test_russian_against_before_the_victim_is_not_a_negation(engine, text):
+    """"против" + a person is who the act is against: the act stands."""
+    out = extract(engine, text, lang="ru")
+    assert [m.types for m in out] == [["legal_action"]], dump(out)
+
+
+@pytest.mark.parametrize("text", [
+    "Депутат Олег Петров 3 сентября выступил против депортации активистки Нодиры Каримовой из Ташкента.",
+    "3 сентября в Ташкенте выступил Комитет против пыток.",
+])
+def test_russian_being_against_an_act_is_not_the_act(engine, text):
+    """Speaking against an act ("выступил против депортации") or a body named against it is no act."""
+    out = extract(engine, text, lang="ru")
+    assert out == [], dump(out)
+
+
+@pytest.mark.parametrize(("text", "lang", "want"), [
+    ("По данным правозащитников, с начала года в Анкаре задержали девятерых выходцев из Узбекистана, "
+     "а троих уже выдали.", "ru", [("detention", 9), ("extradition", 3)]),
+    ("In Izmir, police detained fourteen people on 2 September and deported four of them to Kyrgyzstan.",
+     "en", [("deportation", 4), ("detention", 14)]),
+])
+def test_two_acts_with_their_own_counts_are_two_incidents(engine, text, lang, want):
+    """incidents.count_split.v1: each act keeps the count told with it."""
+    out = extract(engine, text, lang=lang)
+    got = sorted((t, g.count) for m in out for t in m.types for g in m.targets if g.kind == "group")
+    assert len(out) == 2 and got == sorted(want), dump(out)
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Two Lao bloggers who disappeared in Hanoi in January were sentenced on Tuesday in Vientiane "
+     "to six years in prison.", "en"),
+    ("Двое блогеров, которых похитили в Алматы в январе, во вторник были приговорены в Ташкенте "
+     "к шести годам.", "ru"),
+])
+def test_a_relative_clause_does_not_date_the_main_act(engine, text, lang):
+    """incidents.relative_clause_anchor.v1: the date (and scene) inside "who disappeared ... in January"
+    is the disappearance's, not the sentence's."""
+    out = extract(engine, text, lang=lang)
+    sentence = [m for m in out if "legal_action" in m.types]
+    assert [(m.date, m.country) for m in sentence] == [("2024-09-10", "UZ" if lang == "ru" else "LA")], dump(out)
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Журналист Павел Орлов, которого выслали из Казахстана в 2023 году, 4 сентября был задержан в Ереване.",
+     "ru"),
+    ("The journalist Pavel Orlov who was deported from Kazakhstan in 2023 was detained in Yerevan on 4 September.",
+     "en"),
+    ("Журналиста Павла Орлова, которого ранее выслали из Казахстана, 4 сентября задержали в Ереване.", "ru"),
+    ("The journalist Pavel Orlov, who had been deported from Kazakhstan earlier, was detained in Yerevan "
+     "on 4 September.", "en"),
+])
+def test_an_earlier_act_in_a_relative_clause_is_not_a_type_of_the_main_act(engine, text, lang):
+    """An earlier act told about the victim ("которого выслали в 2023 году") is not part of the main act;
+    dated, it is its own incident."""
+    out = extract(engine, text, lang=lang)
+    main = [m for m in out if "detention" in m.types]
+    assert [(m.types, m.date) for m in main] == [(["detention"], "2024-09-04")], dump(out)
+    assert all(m.date == "2023" for m in out if "deportation" in m.types), dump(out)
+
+
+def test_one_custody_told_with_two_counts_stays_one_incident(engine):
+    """Detained and fined on the spot is one tightly bound sequence, whatever counts it gives."""
+    out = extract(engine, "In Izmir, police detained fourteen people on 2 September and fined four of them.")
+    assert len(out) == 1 and set(out[0].types) == {"detention", "fine"}, dump(out)

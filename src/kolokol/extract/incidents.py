@@ -31,6 +31,7 @@ from kolokol.domain import (
     Span,
     sort_types,
 )
+from kolokol.extract.actors import get_lexicon as _actor_lexicon
 from kolokol.extract.dates import BACKWARD_RULE
 from kolokol.extract.document import Document, Trigger
 from kolokol.extract.names import fold_name, same_person
@@ -276,11 +277,82 @@ def _distance(a: Span, b: Span) -> int:
     return 0
 
 
+def _anchor_distance(doc: Document, item: Span, trig: Span) -> int:
+    """How far a date or body is from an act, with one inside a relative clause before the act counted
+    as far away ("who fled in January was sentenced on Tuesday")."""
+    return _distance(item, trig) + (10_000 if _relative_before(doc, item, trig) else 0)
+
+
 def _split_by_scene(doc: Document, index: int, triggers: list[Trigger]) -> list[list[Trigger]]:
     """The triggers of one sentence grouped by the country of the place their own clause names as
     the scene; triggers without one join the nearest group."""
     places = [p for p in doc.in_sentence(doc.places, index) if _is_locative(doc, p) and not _not_a_scene(doc, p)]
     return _group_by_anchor(doc, triggers, places, lambda p: p.country)
+
+
+RELATIVE_PRONOUN = re.compile(r"(?<![\w-])([\w'’-]+)\s*,?\s+(who|whom|which|that|которы\w+|которо\w+|котора\w+|"
+                              r"которую)(?![\w-])", re.IGNORECASE)
+RELATIVE_ENDS = re.compile(r"(?:[,;—–]|(?<![\w-])(?:was|were|is|are|has|have|had|been|got|будет)\s+"
+                           r"(?:[\w-]+ly\s+|later\s+|then\s+|also\s+)?$)", re.IGNORECASE)
+
+
+def _relative_before(doc: Document, item: Span, trig: Span, act: bool = False) -> bool:
+    """"A blogger who disappeared in Bangkok in January was sentenced on Tuesday", "журналист, которого
+    выслали в 2023 году, задержан": a date or place inside a relative clause before the main verb belongs
+    to the relative clause's act, not to the main one (rule incidents.relative_clause_anchor.v1)."""
+    if item.end > trig.start or trig.start - item.end > 80:
+        return False
+    index = doc.sentence_at(item.start)
+    start = doc.sentences[index].start if index is not None else 0
+    before = doc.text[max(start, item.start - 100):item.start]
+    last = None
+    for m in RELATIVE_PRONOUN.finditer(before):
+        last = m
+    if last is None or NOT_A_HEAD.fullmatch(last.group(1)) or last.group(1).lower() in PRONOUN_FORMS:
+        return False
+    if last.group(2).lower() == "that" and re.search(r"ed$|s$", last.group(1)):
+        return False  # "showed that", "says that": what was said, not a relative clause
+    if re.search(r"[,;:—–()]", before[last.end():]):
+        return False  # the relative clause closed before the date
+    if act and not any(item.start - len(before) + last.end() <= t.span.start < item.start for t in doc.triggers):
+        return False  # "who lives in Managua, was detained": where the victim is, not another act's scene
+    gap = doc.text[item.end:trig.start]
+    if re.search(r"(?<![\w-])(?:and|or|but|и|или|а|но)(?![\w-])", gap, re.IGNORECASE):
+        return False  # "who was detained in January and sentenced in May": one relative clause
+    return bool(RELATIVE_ENDS.search(gap))
+
+
+PAST_MARKER = re.compile(r"(?<![\w-])(?:had|earlier|previously|once|formerly|years? ago|ранее|раньше|прежде|"
+                         r"когда-то|в прошлом|уже|назад)(?![\w-])", re.IGNORECASE)
+
+
+def _past_relative_act(doc: Document, trig: Trigger, others: list[Trigger]) -> bool:
+    """"Журналиста, которого ранее выслали из Казахстана, задержали в Ереване", "the blogger, who had been
+    deported earlier, was detained": an undated earlier act told in a relative clause about the victim is
+    background, not a type of the main act (rule incidents.relative_clause_past.v1); a dated one is split
+    off by its date."""
+    sent = doc.sentences[trig.sentence] if trig.sentence < len(doc.sentences) else None
+    start = sent.start if sent is not None else 0
+    before = doc.text[max(start, trig.span.start - 80):trig.span.start]
+    last = None
+    for m in RELATIVE_PRONOUN.finditer(before):
+        last = m
+    if last is None or NOT_A_HEAD.fullmatch(last.group(1)) or last.group(1).lower() in PRONOUN_FORMS \
+            or last.group(2).lower() == "that" or re.search(r"[,;:—–()]", before[last.end():]):
+        return False
+    for main in others:
+        if main is trig or main.span.start < trig.span.end or main.span.start - trig.span.end > 100:
+            continue
+        gap = doc.text[trig.span.end:main.span.start]
+        if re.search(r"(?<![\w-])(?:and|or|but|и|или|а|но)(?![\w-])", gap, re.IGNORECASE) \
+                or not RELATIVE_ENDS.search(gap):
+            continue
+        cut = re.search(r"[,;—–]", gap)
+        clause = before[last.end():] + trig.span.text + (gap[:cut.start()] if cut else gap)
+        lo, hi = trig.span.start - len(before) + last.end(), trig.span.end + (cut.start() if cut else len(gap))
+        dated = any(lo <= d.span.start and d.span.end <= hi for d in doc.dates)
+        return bool(PAST_MARKER.search(clause)) and not dated
+    return False
 
 
 def _group_by_anchor(doc: Document, triggers: list[Trigger], anchors: Sequence[Any],
@@ -290,7 +362,8 @@ def _group_by_anchor(doc: Document, triggers: list[Trigger], anchors: Sequence[A
     grouped: dict[Hashable, list[Trigger]] = {}
     loose: list[Trigger] = []
     for trig in triggers:
-        own = [a for a in anchors if _same_clause(doc.text, a.span, trig.span)]
+        own = [a for a in anchors if _same_clause(doc.text, a.span, trig.span)
+               and not _relative_before(doc, a.span, trig.span)]
         if own:
             nearest = min(own, key=lambda a: _distance(a.span, trig.span))
             grouped.setdefault(key(nearest), []).append(trig)
@@ -319,6 +392,56 @@ def _split_by_date(doc: Document, index: int, triggers: list[Trigger]) -> list[l
     return _group_by_anchor(doc, triggers, dates, lambda d: (d.value.year, d.value.month))
 
 
+# "deported four of them", "троих из них": a part of a group already told, counted on its own.
+_COUNT_PART = r"(?:\s+(?:of\s+(?:them|those|the\s+detainees)|из\s+них))"
+
+
+def _count_anchors(doc: Document, index: int) -> list[ActorMention]:
+    """Counted victims of sentence `index`: the counted groups it names, and counts standing on their
+    own as an act's object ("deported four of them", "а троих уже выдали")."""
+    sent = doc.sentences[index]
+    out = [a for a in doc.in_sentence(doc.actors, index) if a.kind == "group" and a.count is not None
+           and not MEMBER_BEFORE.search(doc.text[max(0, a.span.start - 30):a.span.start])]
+    lx = _actor_lexicon()
+    words = lx.number_ru if doc.lang == "ru" else lx.number_en
+    alternation = "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+    # A Russian collective number stands alone as the object ("троих", "девятерых"); otherwise only
+    # a part of a group ("four of them", "двоих из них").
+    collective = r"|(?:\w+ерых|двоих|троих)(?![\w-])" if doc.lang == "ru" else ""
+    pattern = re.compile(rf"(?<![\w-])(?:(?:\d{{1,4}}|{alternation}){_COUNT_PART}{collective})", re.IGNORECASE)
+    for m in pattern.finditer(sent.text):
+        start, end = sent.start + m.start(), sent.start + m.end()
+        if any(a.span.start <= start < a.span.end or start <= a.span.start < end for a in out):
+            continue
+        word = re.match(r"\w+", m.group()).group().lower()
+        count = int(word) if word.isdigit() else words.get(word)
+        if count is None:
+            continue
+        out.append(ActorMention(span=Span(start, end, doc.text[start:end]), name=doc.text[start:end],
+                                kind="group", count=count, rule="incidents.count_split.v1"))
+    return sorted(out, key=lambda a: a.span.start)
+
+
+def _split_by_count(doc: Document, index: int, triggers: list[Trigger]) -> list[list[Trigger]]:
+    """"detained fourteen people and deported four of them", "задержали девятерых, а троих уже выдали":
+    acts of one sentence each with its own count near it (in its own clause) are different acts. Acts
+    of one custody on the spot ("detained fourteen and fined four of them") stay one sequence."""
+    if {t.type for t in triggers} <= ON_THE_SPOT:
+        return [triggers]
+    anchors = [a for a in _count_anchors(doc, index)
+               if any(_distance(a.span, t.span) <= COUNT_WINDOW for t in triggers)]
+    own = {id(t): [a for a in anchors if _distance(a.span, t.span) <= COUNT_WINDOW
+                   and _same_clause(doc.text, a.span, t.span)] for t in triggers}
+    counted = [t for t in triggers if own[id(t)]]
+    if len({min(own[id(t)], key=lambda a: _distance(a.span, t.span)).count for t in counted}) < 2:
+        return [triggers]
+    return _group_by_anchor(doc, triggers, anchors, lambda a: a.count)
+
+
+COUNT_WINDOW = 40  # characters between an act and the count of its victims
+ON_THE_SPOT = {"detention", "interrogation", "fine", "ill_treatment"}  # one custody, told with several counts
+
+
 def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> list[Candidate]:
     actors = doc.in_sentence(doc.actors, index)
     targets = [a for a in actors if _is_target(a, doc, triggers)]
@@ -336,14 +459,27 @@ def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> 
         scenes = _split_by_scene(doc, index, triggers)
         if len(scenes) == 1:
             scenes = _split_by_date(doc, index, triggers)
+        by_count = False
+        if len(scenes) == 1 and len(triggers) > 1:
+            scenes = _split_by_count(doc, index, triggers)
+            by_count = len(scenes) > 1
         if len(scenes) > 1:
             # "depoted from Warsaw, and in Dushanbe airport GKNB officers detained him": two acts.
             out = []
+            counts = _count_anchors(doc, index) if by_count else []
             for group in scenes:
-                c = Candidate(sentences=[index], triggers=group, targets=list(targets))
+                victims = list(targets)
+                if by_count:
+                    # Each act keeps the count told next to it (rule incidents.count_split.v1).
+                    mine = [a for a in counts if min(_distance(a.span, t.span) for t in group) <= COUNT_WINDOW
+                            and min(scenes, key=lambda g: min(_distance(t.span, a.span) for t in g)) is group]
+                    victims = [v for v in targets if v.kind != "group" or v.count is None] + mine[:1]
+                c = Candidate(sentences=[index], triggers=group, targets=victims)
+                if by_count:
+                    c.trace.append("one act of several told with its own count (incidents.count_split.v1)")
                 for item in [*dates, *agencies]:
-                    nearest = min(scenes, key=lambda g: min(_distance(t.span, item.span) for t in g))
-                    if nearest is group:
+                    nearest = min(scenes, key=lambda g: min(_anchor_distance(doc, item.span, t.span) for t in g))
+                    if nearest is group or (by_count and isinstance(item, DateMention)):
                         (c.dates if isinstance(item, DateMention) else c.perpetrators).append(item)
                 out.append(c)
             return out
@@ -612,7 +748,8 @@ def _date_of(doc: Document, c: Candidate, triggers: list[Trigger]) -> DateMentio
     counted_back = {id(d) for d in dates if d.rule == BACKWARD_RULE} if not c.types & CUSTODY else set()
 
     def rank(d: DateMention) -> tuple[int, int, int, int, int, int]:
-        own = any(_same_clause(text, d.span, t.span) for t in triggers) and id(d) not in counted_back
+        own = any(_same_clause(text, d.span, t.span) and not _relative_before(doc, d.span, t.span)
+                  for t in triggers) and id(d) not in counted_back
         since = bool(re.search(r"(?:since|с|со)\s+$", text[max(0, d.span.start - 7):d.span.start]))
         # "between March 2021 and October 2023", "с марта по октябрь": the window opens with the first.
         range_end = bool(RANGE_END.search(text[max(0, d.span.start - 40):d.span.start]))
@@ -816,6 +953,7 @@ def build_candidates(doc: Document) -> list[Candidate]:
         if index in skip:
             continue
         live = [t for t in by_sentence[index] if not _relative_clause_victim(doc, index, t)]
+        live = [t for t in live if not _past_relative_act(doc, t, live)] or live
         if not live:
             continue
         for cand in _sentence_candidates(doc, index, live):
@@ -1221,6 +1359,9 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
     something happened ("in Osh", "в Бишкеке") first, nearest to the act's trigger first."""
     city = country = None
     named = [p for i in cand.sentences for p in doc.in_sentence(doc.places, i) if not _not_a_scene(doc, p)]
+    if cand.triggers:
+        # "A blogger who disappeared in Bangkok ... was sentenced": the place of the relative clause's act.
+        named = [p for p in named if not all(_relative_before(doc, p.span, t.span, act=True) for t in cand.triggers)]
     if cand.types <= AT_THE_VICTIM:
         # "the Urumqi public security bureau called him": the seat of the body that threatens from afar.
         seats = [(a.span.start, a.span.end) for a in cand.perpetrators]
