@@ -345,3 +345,48 @@ def test_every_relative_phrase_of_the_lexicon_is_found() -> None:
                 found = run(text, lang=lang)
                 spans = [(m.span.start, m.rule) for m in found]
                 assert (len(prefix), f"dates.{key}.v1") in spans, (phrase, spans)
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    # A wire dateline's date is when the report was filed: only the act's own date is found.
+    ("ASTANA, March 3 (Steppe Wire) - Police detained two bloggers on Saturday.", "en",
+     [("Saturday", "2023-06-10", "day")]),
+    ("TBILISI, Georgia, June 12, 2023 (AP) — Border guards turned back an exile on 9 June.", "en",
+     [("9 June", "2023-06-09", "day")]),
+    ("ОШ, 13 июня — Ферганский вестник. Во вторник задержали активиста.", "ru",
+     [("вторник", "2023-06-13", "day")]),
+])
+def test_dateline_date_is_not_an_act_date(text: str, lang: str, expected: Found) -> None:
+    assert triples(text, lang=lang) == expected
+
+
+def test_a_dated_sentence_starting_with_capitals_is_no_dateline() -> None:
+    assert triples("NGO LAWYERS, on 12 June - the day of the hearing - walked out.") == [
+        ("12 June", "2023-06-12", "day")]
+
+
+def test_yearless_date_after_publication_continues_the_story_year() -> None:
+    # Published January 2026; the judgment tells events of February 2025 with the year once.
+    text = ("On 17 February 2025 the men lured him to a car park. The video appeared on 19 February. "
+            "The following day, police detained his father.")
+    found = run(text, pub=dt.date(2026, 1, 20))
+    assert [(m.span.text, m.value.isoformat()) for m in found] == [
+        ("17 February 2025", "2025-02-17"), ("19 February", "2025-02-19"), ("The following day", "2025-02-20")]
+    assert found[1].rule == "dates.story_year.v1"
+
+
+def test_yearless_date_already_past_keeps_the_publication_year() -> None:
+    # A background paragraph with an old year does not pull the story back to that year.
+    text = "On February 26, 2022, the Kremlin published a readout. Police detained the artists on March 7."
+    found = run(text, pub=dt.date(2023, 3, 30))
+    assert found[-1].value == dt.date(2023, 3, 7)
+    # Nor does a bare year: "in 2019 ... on 12 March" of a report of July 2023 is March 2023.
+    found = run("He was jailed in 2019. On 12 March police detained him again.", pub=dt.date(2023, 7, 1))
+    assert found[-1].value == dt.date(2023, 3, 12)
+
+
+def test_a_story_year_is_forgotten_once_the_report_returns_to_its_own_time() -> None:
+    text = ("On 2 December 2025 he was questioned. Last week police searched his flat. "
+            "A hearing is set for 10 February.")
+    found = run(text, pub=dt.date(2026, 1, 14))
+    assert found[-1].value == dt.date(2026, 2, 10)

@@ -81,6 +81,8 @@ class _Cand:
     uses_prev: bool = False
     next_anchor: bool = False  # "two days after March 3": the date right after is the anchor
     shift: tuple[str, int] | None = None  # (unit, signed amount) of "two days after", to re-anchor it
+    own_year: bool = False  # the expression writes its year ("17 February 2025", "in 2025")
+    yearless: tuple[int, int | None] | None = None  # (month, day) of a date written without a year
 
 
 # ---------------------------------------------------------------------------------------------
@@ -543,7 +545,7 @@ def _scan_numeric(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iter
         rule = "numeric_slash"
     when = _make_date(year, month, day)
     if when is not None:
-        yield _Cand(m.start(), m.end(), f"dates.{rule}.v1", _const((when, "day")))
+        yield _Cand(m.start(), m.end(), f"dates.{rule}.v1", _const((when, "day")), own_year=True)
 
 
 def _scan_en_month(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterator[_Cand]:
@@ -572,7 +574,14 @@ def _scan_en_month(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Ite
         yield _Cand(start, end, "dates.en_month.v1", _lazy(lambda pub: _month_rel(pub, month, rel)))
         return
     rule = "dates.en_month_day.v1" if day else "dates.en_month.v1"
-    yield _Cand(start, end, rule, _lazy(lambda pub: _explicit(year, month, day, pub, yrel)))
+    yield _Cand(start, end, rule, _lazy(lambda pub: _explicit(year, month, day, pub, yrel)),
+                **_year_kind(year, month, day, yrel))
+
+
+def _year_kind(year: int | None, month: int, day: int | None, yrel: str | None) -> dict[str, Any]:
+    if year is not None:
+        return {"own_year": True}
+    return {"yearless": (month, day)} if yrel is None else {}
 
 
 def _month_rel(pub: _Pub | None, month: int, rel: str) -> Resolved | None:
@@ -599,7 +608,7 @@ def _scan_en_day_month(m: re.Match[str], text: str, lex: _Lexicon, lang: str) ->
     yrel = _yrel(m["yrel"])
     end = m.end() - (1 if m.group().endswith(".") and not m["year"] and not yrel else 0)
     resolve = _lazy(lambda pub: _explicit(year, month, day, pub, yrel))
-    yield _Cand(m.start(), end, "dates.en_day_month.v1", resolve)
+    yield _Cand(m.start(), end, "dates.en_day_month.v1", resolve, **_year_kind(year, month, day, yrel))
 
 
 def _scan_ru_day_month(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterator[_Cand]:
@@ -610,7 +619,7 @@ def _scan_ru_day_month(m: re.Match[str], text: str, lex: _Lexicon, lang: str) ->
     year = int(m["year"]) if m["year"] else None
     yrel = _yrel(m["yrel"])
     yield _Cand(m.start(), m.end(), "dates.ru_day_month.v1",
-                _lazy(lambda pub: _explicit_ru(year, month, day, pub, yrel)))
+                _lazy(lambda pub: _explicit_ru(year, month, day, pub, yrel)), **_year_kind(year, month, day, yrel))
 
 
 def _scan_ru_month(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterator[_Cand]:
@@ -626,7 +635,7 @@ def _scan_ru_month(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Ite
     ):
         return
     resolve = _lazy(lambda pub: _explicit_ru(year, month, None, pub, yrel))
-    yield _Cand(m.start(), m.end(), "dates.ru_month.v1", resolve)
+    yield _Cand(m.start(), m.end(), "dates.ru_month.v1", resolve, **_year_kind(year, month, None, yrel))
 
 
 def _scan_year(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterator[_Cand]:
@@ -640,7 +649,7 @@ def _scan_year(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterato
     if not m["ru"] and not _year_in_context(m, text, lex):
         return
     value = (dt.date(year, 1, 1), "year")
-    yield _Cand(start, end, "dates.year.v1", _const(value))  # type: ignore[arg-type]
+    yield _Cand(start, end, "dates.year.v1", _const(value), own_year=True)  # type: ignore[arg-type]
 
 
 def _year_in_context(m: re.Match[str], text: str, lex: _Lexicon) -> bool:
@@ -869,7 +878,24 @@ def find_dates(
             m = scanner.pattern.match(lower if scanner.on_lower else text, pos)
             if m is not None:
                 candidates.extend(scanner.scan(m, text, lex, lang))
+    lines = _dateline_dates(text)
+    if lines:
+        candidates = [c for c in candidates if not any(lo <= c.start and c.end <= hi for lo, hi in lines)]
     return _resolve_all(text, _without_overlaps(candidates), pub)
+
+
+# A wire dateline: "KUALA LUMPUR, Nov 19 (Reuters) -", "БИШКЕК, 12 марта — Sputnik.": its date is
+# when the report was filed, not when anything happened (rule dates.dateline_skipped.v1).
+_DATELINE = re.compile(
+    r"^[ \t]*[A-ZÀ-ÞА-ЯЁ][A-ZÀ-ÞА-ЯЁ'’.\- ]{1,40}(?:,[ \t]*[A-ZÀ-ÞА-ЯЁ][\w.'’ ]{1,30})?,[ \t]*"
+    r"(?P<date>(?:\d|[^\W\d_]{3,9}\.?[ \t]{1,2}\d)[^\n—–()\-]{0,28}?)"
+    r"[ \t]*(?:\([^)\n]{1,40}\)[ \t]*)?(?:--?|—|–)", re.MULTILINE)
+
+
+def _dateline_dates(text: str) -> list[tuple[int, int]]:
+    """The spans of dates written in a dateline at the start of a line."""
+    return [m.span("date") for m in _DATELINE.finditer(text, 0, min(len(text), 4000))
+            if any(ch.isdigit() for ch in m["date"])]
 
 
 def _without_overlaps(candidates: list[_Cand]) -> list[_Cand]:
@@ -947,9 +973,33 @@ def _anchor_of(text: str, candidates: list[_Cand], i: int, out: list[DateMention
 BACKWARD_RULE = "dates.offset_back.v1"  # the date of an earlier act, counted back from the date before it
 
 
+STORY_YEAR_RULE = "dates.story_year.v1"
+STORY_SPAN = 92  # days after the story's last dated event a yearless date may fall in its year
+
+
+def _in_story_year(c: _Cand, resolved: Resolved, story: Resolved | None, pub: _Pub | None) -> Resolved | None:
+    """A date without a year that would fall after the publication, told after an event dated with
+    an earlier year ("On 17 February 2025 ... on 19 February" in a report of January 2026),
+    continues that story: it takes the story's year when that keeps it after the event and within
+    three months of it. A date already past at publication keeps the publication's year: news goes
+    back to its own time after a background paragraph ("On February 26, 2022 ... on March 7")."""
+    if c.yearless is None or story is None or pub is None or story[0].year >= resolved[0].year:
+        return None
+    if resolved[0] <= pub.end:
+        return None
+    month, day = c.yearless
+    when = _make_date(story[0].year, month, day or 1)
+    if when is None or when < _truncate(story[0], story[1]):
+        return None
+    if (when - story[0]).days > STORY_SPAN:
+        return None
+    return (when, resolved[1])
+
+
 def _resolve_all(text: str, candidates: list[_Cand], pub: _Pub | None) -> list[DateMention]:
     out: list[DateMention] = []
     prev: Resolved | None = None
+    story: Resolved | None = None  # the last event told with its own year
     for i, c in enumerate(candidates):
         anchor = prev
         backwards = False
@@ -968,7 +1018,13 @@ def _resolve_all(text: str, candidates: list[_Cand], pub: _Pub | None) -> list[D
         # "on January 20, six days after he vanished": counted back, the date is that of the earlier act
         # named after "after"; the story's time stays at the date it was counted from.
         rule = BACKWARD_RULE if backwards else c.rule
+        if (continued := _in_story_year(c, resolved, story, pub)) is not None:
+            resolved, rule = continued, STORY_YEAR_RULE
         out.append(DateMention(Span(c.start, c.end, text[c.start : c.end]), resolved[0], resolved[1], rule))
         if not backwards and not _BACKGROUND.search(text, max(0, c.start - 50), c.start):
             prev = resolved  # "who has lived there since 2022" is no anchor for "the next day"
+            if c.own_year and resolved[1] in ("day", "month"):
+                story = resolved
+            elif c.yearless is None and pub is not None and resolved[0].year == pub.value.year:
+                story = None  # "last week", "on Monday": the story is back in the publication's time
     return out
