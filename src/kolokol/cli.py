@@ -422,9 +422,10 @@ def actors_merge(
 ) -> None:
     """Analyst: two actors are one. Kept by every later run."""
     from kolokol.resolve.actors import analyst_merge_actors
+    from kolokol.security.roles import SYSTEM
 
     with opened_db() as db:
-        actor = analyst_merge_actors(db, keep, other)
+        actor = analyst_merge_actors(db, keep, other, user=SYSTEM)
     out.print(f"actor #{actor['id']} now has {len(actor['aliases'])} alias(es)")
 
 
@@ -436,9 +437,10 @@ def actors_split(
     """Analyst: some names of an actor are someone else; they move to a new actor with their
     mentions. Kept by every later run."""
     from kolokol.resolve.actors import analyst_split_actor
+    from kolokol.security.roles import SYSTEM
 
     with opened_db() as db:
-        kept, new = analyst_split_actor(db, actor_id, aliases)
+        kept, new = analyst_split_actor(db, actor_id, aliases, user=SYSTEM)
     out.print(f"actor #{kept['id']} keeps {len(kept['aliases'])} alias(es); new actor #{new['id']} has "
               f"{len(new['aliases'])}")
 
@@ -447,9 +449,10 @@ def actors_split(
 def actors_confirm(actor_id: Annotated[int, typer.Argument(help="Actor id.")]) -> None:
     """Analyst: this actor and its aliases are right. Kept by every later run."""
     from kolokol.resolve.actors import analyst_confirm_actor
+    from kolokol.security.roles import SYSTEM
 
     with opened_db() as db:
-        actor = analyst_confirm_actor(db, actor_id)
+        actor = analyst_confirm_actor(db, actor_id, user=SYSTEM)
     out.print(f"actor #{actor['id']} confirmed with {len(actor['aliases'])} alias(es)")
 
 
@@ -468,22 +471,34 @@ def incidents_show(
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+@contextlib.contextmanager
+def _incident_hints() -> Iterator[None]:
+    """The review workflow's "not found" errors point to the web pages; here, to the command line."""
+    try:
+        yield
+    except NotFound as exc:
+        exc.hint = "see `kolokol export --format incidents-jsonl`"
+        raise
+
+
 @incidents_app.command("merge")
 def incidents_merge(
     first: Annotated[int, typer.Argument(help="Incident id.")],
     second: Annotated[int, typer.Argument(help="Incident id merged with it.")],
 ) -> None:
-    """Analyst: two incidents are one act. Kept by every re-run and re-extraction."""
-    from kolokol.resolve.merge import merge_incidents
-    from kolokol.search import reindex_incidents
+    """Analyst: two incidents are one act. Kept by every re-run and re-extraction. Audited."""
+    from sqlalchemy import select
 
-    with opened_db() as db:
-        incident = merge_incidents(db, first, second)
-        reindex_incidents(db)
-        from kolokol.security.audit import record
+    from kolokol.review.workflow import merge_into
+    from kolokol.security.roles import SYSTEM
+    from kolokol.store import models
 
-        record(db, "incident.merge", object_type="incident", object_id=incident.id, details={"from": [first, second]})
-    out.print(f"merged into incident #{incident.id} ({incident.key})")
+    with opened_db() as db, _incident_hints():
+        # the review workflow, as the web app: status "merged", an emptied incident absorbed, audited
+        merged = merge_into(db, first, second, user=SYSTEM)
+        with db.session() as s:
+            key = s.scalar(select(models.Incident.key).where(models.Incident.id == merged))
+    out.print(f"merged into incident #{merged} ({key})")
 
 
 @incidents_app.command("split")
@@ -491,18 +506,15 @@ def incidents_split(
     incident_id: Annotated[int, typer.Argument(help="Incident id.")],
     mentions: Annotated[list[int], typer.Argument(help="Mention ids that are another act (see `incidents show`).")],
 ) -> None:
-    """Analyst: some reports of an incident tell another act. Kept by every re-run and re-extraction."""
-    from kolokol.resolve.merge import split_incident
-    from kolokol.search import reindex_incidents
+    """Analyst: some reports of an incident tell another act. Kept by every re-run and re-extraction.
+    Audited."""
+    from kolokol.review.workflow import split_off
+    from kolokol.security.roles import SYSTEM
 
-    with opened_db() as db:
-        moved, kept = split_incident(db, incident_id, mentions)
-        reindex_incidents(db)
-        from kolokol.security.audit import record
-
-        record(db, "incident.split", object_type="incident", object_id=incident_id,
-               details={"into": [moved.id, kept.id], "mentions": list(mentions)})
-    out.print(f"split into incidents #{moved.id} and #{kept.id}")
+    with opened_db() as db, _incident_hints():
+        # the review workflow, as the web app: both parts get status "split", audited
+        moved, kept = split_off(db, incident_id, mentions, user=SYSTEM)
+    out.print(f"split into incidents #{moved} and #{kept}")
 
 
 @app.command()
@@ -525,7 +537,7 @@ def main() -> None:
     except KolokolError as exc:
         if debug:
             raise
-        err.print(f"error: {exc}", markup=False)
+        err.print(f"error: {exc}", markup=False, soft_wrap=True)  # one line, however long
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted")
@@ -542,10 +554,15 @@ def main() -> None:
             raise
         first = str(exc).splitlines()[0] if str(exc) else ""
         err.print(f"error: [internal] {type(exc).__name__}: {first} (run with --debug for details)",
-                  markup=False)
+                  markup=False, soft_wrap=True)
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":
-    main()
+    # Run as `python -m kolokol.cli`, this file is `__main__`, and the commands of cli_users and
+    # cli_security import `kolokol.cli`: a second copy, whose --db was never set (they would open the
+    # default database). Run that one copy, so every command sees the same options.
+    from kolokol.cli import main as _main
+
+    _main()

@@ -29,9 +29,11 @@ from kolokol.resolve.actors import (
     person_score,
 )
 from kolokol.resolve.history import show_actor
+from kolokol.security.roles import Role
 from kolokol.store import models
 from kolokol.store.db import Database
 from tests.export import multisource as ms
+from tests.review.conftest import make_user
 
 
 def score_of(a: str, b: str) -> float:
@@ -130,11 +132,12 @@ def test_analysts_merge_split_confirm_are_kept_by_later_runs(db: Database) -> No
     ms.ingest(db, ms.by_prefix(["a"]))
     gleb = _actor_named(db, "Gleb Sorokin")
     olga = _actor_named(db, "Olga Sorokina")
-    merged = analyst_merge_actors(db, gleb.id, olga.id)
+    analyst = make_user(db, "ana", Role.ANALYST)
+    merged = analyst_merge_actors(db, gleb.id, olga.id, user=analyst)
     assert merged["confirmed"] and {"Gleb Sorokin", "Olga Sorokina"} <= {a["alias"] for a in merged["aliases"]}
     ms.reextract(db)
     assert _actor_named(db, "Olga Sorokina").id == gleb.id  # kept
-    kept, new = analyst_split_actor(db, gleb.id, ["Olga Sorokina"])
+    kept, new = analyst_split_actor(db, gleb.id, ["Olga Sorokina"], user=analyst)
     assert new["name"] == "Olga Sorokina" and kept["id"] == gleb.id
     ms.reextract(db)
     ms.ingest(db, ms.by_prefix(["a7"]))
@@ -143,8 +146,12 @@ def test_analysts_merge_split_confirm_are_kept_by_later_runs(db: Database) -> No
     with db.session() as s:
         olga_links = s.scalars(select(models.MentionActor).where(models.MentionActor.actor_id == new["id"])).all()
         assert olga_links, "the mentions that name her follow the split"
-    confirmed = analyst_confirm_actor(db, new["id"])
+    confirmed = analyst_confirm_actor(db, new["id"], user=analyst)
     assert confirmed["confirmed"] and all(a["source"] == "human" for a in confirmed["aliases"])
+    with db.session() as s:  # each decision is credited to the analyst who made it
+        credited = [tuple(r) for r in s.execute(select(models.ReviewEvent.action, models.ReviewEvent.user_id).where(
+            models.ReviewEvent.action.like("actor_%")).order_by(models.ReviewEvent.id))]
+    assert credited == [("actor_merge", analyst.id), ("actor_split", analyst.id), ("actor_confirm", analyst.id)]
 
 
 def test_history_oldest_first(db: Database) -> None:

@@ -454,7 +454,7 @@ def test_what_is_audited_and_that_no_name_is_in_it(tmp_path: Any) -> None:
         new = audit.entries(db, after=before)
         assert [e["action"] for e in new] == ["read.incident", "read.report", "incident.publish", "export",
                                               "incident.unpublish", "read.incident", "read.report",
-                                              "incident.merge"]
+                                              "review.merge"]
         assert new[2]["details"] == {"from": "restricted", "to": "public"} and new[2]["user_id"] == admin.id
         assert new[3]["details"]["format"] == "csv" and new[3]["user_id"] is None
         r = CliRunner().invoke(cli_app, ["--db", db.url, "incidents", "publish", str(first)])

@@ -1,6 +1,7 @@
 """Acting for a person fails closed: no function that searches, counts, maps, alerts on or shows
 incidents and reports, nor any function of the review workflow (queue, accept, reject, edit, history,
-revert, merge, split) or of publishing, has a default `user`, so a caller that forgets it gets a
+revert, merge, split), of analysts' actor decisions (merge, split, confirm) or of publishing, has a
+default `user`, so a caller that forgets it gets a
 TypeError instead of the operator's view of everything and the operator's right to change it; the
 anonymous view (None) sees no restricted record; a viewer or anonymous caller cannot review, and a
 refused call writes nothing; and no caller in the code base (web routes above all) leaves the user
@@ -19,6 +20,7 @@ from sqlalchemy import func, select
 
 from kolokol import alerts, analytics, facets, search
 from kolokol.errors import NotFound
+from kolokol.resolve import actors
 from kolokol.review import workflow
 from kolokol.search import SearchQuery
 from kolokol.security import publishing
@@ -28,7 +30,7 @@ from kolokol.store.db import Database, open_database
 from tests.web.conftest import build
 
 SRC = Path(search.__file__).resolve().parent
-MODULES = (search, analytics, alerts, facets, workflow, publishing)
+MODULES = (search, analytics, alerts, facets, workflow, publishing, actors)
 VIEWER = UserInfo(id=None, username="v", role=Role.VIEWER)
 # The functions that read for a person, as (module, name): every call must name its user.
 READERS = {"search_incidents", "dashboard", "incident_detail", "report_detail", "timeline", "map_data",
@@ -37,7 +39,10 @@ READERS = {"search_incidents", "dashboard", "incident_detail", "report_detail", 
 # (no user, or a user without the right) must leave the database as it was.
 REVIEWERS = {"review_queue", "set_status", "accept_incident", "reject_incident", "edit_form", "edit_incident",
              "incident_history", "revert_edit", "merge_into", "split_off"}
-ACTING = READERS | REVIEWERS | {"set_visibility"}
+# Analysts' decisions on actors (kolokol.resolve.actors): credited to a user, never to nobody by mistake.
+ACTORS = {"merge_actors", "split_actor", "confirm_actor", "analyst_merge_actors", "analyst_split_actor",
+          "analyst_confirm_actor"}
+ACTING = READERS | REVIEWERS | ACTORS | {"set_visibility"}
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +199,8 @@ def _snapshot(db: Database) -> dict[str, Any]:
     with db.session() as s:
         counts = {m.__tablename__: s.scalar(select(func.count()).select_from(m))
                   for m in (models.IncidentEdit, models.ReviewEvent, models.MergeDecision, models.AuditEntry,
-                            models.Incident, models.Mention)}
+                            models.Incident, models.Mention, models.Actor, models.ActorAlias,
+                            models.MentionActor)}
         return {**counts,
                 "incidents": sorted(tuple(r) for r in s.execute(select(
                     models.Incident.id, models.Incident.review_status, models.Incident.visibility))),
@@ -242,6 +248,54 @@ def test_only_analysts_review_and_a_refused_call_writes_nothing(review_world: tu
         assert _snapshot(db) == before, f"{name} wrote for {who}"  # no edit, event, decision or audit row
 
 
+def _actor_calls(db: Database) -> dict[str, Callable[..., Any]]:
+    """Each analyst's actor decision on real actors: two of the same kind, the first with an alias to split off."""
+    with db.session() as s:
+        rows = s.execute(select(models.Actor.id, models.Actor.kind).order_by(models.Actor.id)).all()
+        keep, kind = next((a, k) for a, k in rows if sum(k == kk for _a, kk in rows) >= 2)
+        other = next(a for a, k in rows if k == kind and a != keep)
+        alias = s.scalars(select(models.ActorAlias.alias).where(models.ActorAlias.actor_id == keep)).first()
+    assert alias
+
+    def in_session(fn: Callable[[Any], Any]) -> Any:
+        with db.session() as s:
+            return fn(s)
+
+    return {
+        "merge_actors": lambda **kw: in_session(lambda s: actors.merge_actors(s, keep, other, **kw)),
+        "split_actor": lambda **kw: in_session(lambda s: actors.split_actor(s, keep, [alias], **kw)),
+        "confirm_actor": lambda **kw: in_session(lambda s: actors.confirm_actor(s, keep, **kw)),
+        "analyst_merge_actors": lambda **kw: actors.analyst_merge_actors(db, keep, other, **kw),
+        "analyst_split_actor": lambda **kw: actors.analyst_split_actor(db, keep, [alias], **kw),
+        "analyst_confirm_actor": lambda **kw: actors.analyst_confirm_actor(db, keep, **kw),
+    }
+
+
+def test_a_forgotten_actor_analyst_is_a_type_error_and_writes_nothing(
+        review_world: tuple[Database, int, int, int]) -> None:
+    db = review_world[0]
+    before = _snapshot(db)
+    calls = _actor_calls(db)
+    assert set(calls) == ACTORS
+    for name, call in calls.items():
+        with pytest.raises(TypeError, match="user"):
+            call()
+        assert _snapshot(db) == before, f"{name} wrote without a user"
+    with pytest.raises(TypeError, match="user"):  # the old keyword is gone: no way to credit nobody
+        actors.analyst_confirm_actor(db, 1, user_id=None)  # type: ignore[call-arg]
+
+
+@pytest.mark.parametrize("who", [None, VIEWER], ids=["anonymous", "viewer"])
+def test_only_analysts_decide_on_actors_and_a_refused_call_writes_nothing(
+        review_world: tuple[Database, int, int, int], who: UserInfo | None) -> None:
+    db = review_world[0]
+    before = _snapshot(db)
+    for name, call in _actor_calls(db).items():
+        with pytest.raises(AccessDenied, match="analyst"):
+            call(user=who)
+        assert _snapshot(db) == before, f"{name} wrote for {who}"
+
+
 def test_the_snapshot_sees_a_review(review_world: tuple[Database, int, int, int]) -> None:
     """The control: the same calls for the operator do write, so the checks above can fail."""
     db, first, _second, _mention = review_world
@@ -251,3 +305,5 @@ def test_the_snapshot_sees_a_review(review_world: tuple[Database, int, int, int]
     for table in ("incident_edits", "review_events", "audit_log"):
         assert after[table] > before[table], table
     assert after["head"] != before["head"]
+    _actor_calls(db)["analyst_confirm_actor"](user=SYSTEM)  # and an actor decision by the operator
+    assert _snapshot(db)["review_events"] == after["review_events"] + 1

@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from kolokol.errors import KolokolError, NotFound
 from kolokol.extract.names import fold_name, name_tokens
 from kolokol.lexicon import load_lexicon
+from kolokol.security.roles import AccessDenied, Permission, UserInfo, can
 from kolokol.store import models
 from kolokol.store.types import current_index_key
 
@@ -720,14 +721,24 @@ def _mentions_of(session: Session, actor_ids: Iterable[int]) -> set[int]:
     return set(session.scalars(select(models.MentionActor.mention_id).where(models.MentionActor.actor_id.in_(ids))))
 
 
-def _review(session: Session, action: str, details: dict[str, Any], user_id: int | None) -> None:
+def _require_review(user: UserInfo | None) -> None:
+    """Analysts' decisions need the review permission (an analyst, an admin or the command line's
+    SYSTEM); anyone else is refused before anything is read or written."""
+    if not can(user, Permission.REVIEW):
+        raise AccessDenied("merging, splitting and confirming actors needs an analyst account")
+
+
+def _review(session: Session, action: str, details: dict[str, Any], user: UserInfo | None) -> None:
+    user_id = user.id if user is not None else None
     session.add(models.ReviewEvent(incident_id=None, user_id=user_id, action=action, details=details))
 
 
-def merge_actors(session: Session, keep_id: int, other_id: int, *, user_id: int | None = None) -> tuple[
+def merge_actors(session: Session, keep_id: int, other_id: int, *, user: UserInfo | None) -> tuple[
         models.Actor, set[int]]:
-    """An analyst says two actors are one: `other` folds into `keep`, every alias becomes a human
-    alias, `keep` is confirmed. Returns the actor and the mentions to re-merge."""
+    """An analyst (`user`, required: see `analyst_merge_actors`) says two actors are one: `other` folds
+    into `keep`, every alias becomes a human alias, `keep` is confirmed. Returns the actor and the
+    mentions to re-merge."""
+    _require_review(user)
     if keep_id == other_id:
         raise KolokolError("cannot merge an actor with itself", code="actors")
     keep, other = get_actor(session, keep_id), get_actor(session, other_id)
@@ -739,16 +750,17 @@ def merge_actors(session: Session, keep_id: int, other_id: int, *, user_id: int 
     for alias in keep.aliases:
         alias.source, alias.confidence = "human", 1.0
     keep.confirmed = True
-    _review(session, "actor_merge", {"actor": keep_id, "merged": other_id}, user_id)
+    _review(session, "actor_merge", {"actor": keep_id, "merged": other_id}, user)
     session.flush()
     return keep, touched
 
 
-def split_actor(session: Session, actor_id: int, aliases: Sequence[str], *, user_id: int | None = None) -> tuple[
+def split_actor(session: Session, actor_id: int, aliases: Sequence[str], *, user: UserInfo | None) -> tuple[
         models.Actor, models.Actor, set[int]]:
-    """An analyst says some names of an actor are someone else: the aliases written like `aliases`
-    (folded comparison) move to a new actor with the mentions that used them. Both actors are
-    confirmed and all their aliases become human aliases."""
+    """An analyst (`user`, required) says some names of an actor are someone else: the aliases written
+    like `aliases` (folded comparison) move to a new actor with the mentions that used them. Both
+    actors are confirmed and all their aliases become human aliases."""
+    _require_review(user)
     actor = get_actor(session, actor_id)
     wanted = {fold_name(a) for a in aliases if a.strip()}
     moving = [a for a in actor.aliases if fold_name(a.alias) in wanted]
@@ -780,18 +792,20 @@ def split_actor(session: Session, actor_id: int, aliases: Sequence[str], *, user
         rest = next(a for a in actor.aliases if a.alias_index not in moved_indexes)
         actor.name, actor.name_index = rest.alias, rest.alias_index
     actor.confirmed = True
-    _review(session, "actor_split", {"actor": actor_id, "new_actor": new.id, "aliases": len(moving)}, user_id)
+    _review(session, "actor_split", {"actor": actor_id, "new_actor": new.id, "aliases": len(moving)}, user)
     session.flush()
     return actor, new, touched
 
 
-def confirm_actor(session: Session, actor_id: int, *, user_id: int | None = None) -> tuple[models.Actor, set[int]]:
-    """An analyst confirms an actor and its alias list: every alias becomes a human alias."""
+def confirm_actor(session: Session, actor_id: int, *, user: UserInfo | None) -> tuple[models.Actor, set[int]]:
+    """An analyst (`user`, required) confirms an actor and its alias list: every alias becomes a human
+    alias."""
+    _require_review(user)
     actor = get_actor(session, actor_id)
     for alias in actor.aliases:
         alias.source, alias.confidence = "human", 1.0
     actor.confirmed = True
-    _review(session, "actor_confirm", {"actor": actor_id}, user_id)
+    _review(session, "actor_confirm", {"actor": actor_id}, user)
     session.flush()
     return actor, _mentions_of(session, [actor_id])
 
@@ -821,6 +835,10 @@ def reindex_actors(session: Session) -> int:
 
 
 # ---------------------------------------------------------------------------- one call per CLI command
+# Each analyst's action takes the acting user (kolokol.security.roles.UserInfo) as a required keyword
+# `user`, with no default, like the review workflow: a caller that forgets it gets a TypeError, never
+# a decision credited to nobody; a user without the review permission is refused before anything is
+# written. Only command-line code, whose operator holds the database and its key, passes `SYSTEM`.
 
 
 def _with_remerge(db: Any, touched: set[int], session: Session) -> None:
@@ -829,29 +847,32 @@ def _with_remerge(db: Any, touched: set[int], session: Session) -> None:
     merge_session(session, touched)
 
 
-def analyst_merge_actors(db: Any, keep_id: int, other_id: int, *, user_id: int | None = None) -> dict[str, Any]:
+def analyst_merge_actors(db: Any, keep_id: int, other_id: int, *, user: UserInfo | None) -> dict[str, Any]:
     """Merge two actors and re-merge the incidents of their mentions; returns the actor."""
+    _require_review(user)
     with db.session() as s:
-        actor, touched = merge_actors(s, keep_id, other_id, user_id=user_id)
+        actor, touched = merge_actors(s, keep_id, other_id, user=user)
         _with_remerge(db, touched, s)
         return actor_to_dict(actor)
 
 
 def analyst_split_actor(db: Any, actor_id: int, aliases: Sequence[str], *,
-                        user_id: int | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+                        user: UserInfo | None) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split aliases off an actor into a new one and re-merge the incidents of their mentions."""
+    _require_review(user)
     with db.session() as s:
-        actor, new, touched = split_actor(s, actor_id, aliases, user_id=user_id)
+        actor, new, touched = split_actor(s, actor_id, aliases, user=user)
         _with_remerge(db, touched, s)
         s.refresh(actor)
         s.refresh(new)
         return actor_to_dict(actor), actor_to_dict(new)
 
 
-def analyst_confirm_actor(db: Any, actor_id: int, *, user_id: int | None = None) -> dict[str, Any]:
+def analyst_confirm_actor(db: Any, actor_id: int, *, user: UserInfo | None) -> dict[str, Any]:
     """Confirm an actor and its aliases (kept by every later run)."""
+    _require_review(user)
     with db.session() as s:
-        actor, touched = confirm_actor(s, actor_id, user_id=user_id)
+        actor, touched = confirm_actor(s, actor_id, user=user)
         _with_remerge(db, touched, s)
         return actor_to_dict(actor)
 
