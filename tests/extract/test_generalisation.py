@@ -349,3 +349,45 @@ def test_one_custody_told_with_two_counts_stays_one_incident(engine):
     """Detained and fined on the spot is one tightly bound sequence, whatever counts it gives."""
     out = extract(engine, "In Izmir, police detained fourteen people on 2 September and fined four of them.")
     assert len(out) == 1 and set(out[0].types) == {"detention", "fine"}, dump(out)
+
+
+# ------------------------------------------------------ wire reports: datelines, people named later
+
+WIRE = ("HANOI/BANGKOK, March 12 (Delta Wire) - Thai immigration police detained a Vietnamese land-rights "
+        "blogger at a rented room in Bangkok on Monday and deported him to Hanoi the following day, a refugee "
+        "aid group said.\n\n"
+        "Tran Minh Duc, 41, had lived in Thailand since 2019 and held a refugee card, the group said.\n\n"
+        "Vietnamese police arrested Tran on arrival at Noi Bai airport on Tuesday evening, his wife said.\n\n"
+        "On Wednesday, a court in Hanoi charged him with anti-state propaganda and ordered him held for four "
+        "months.")
+
+
+def test_wire_story_names_its_unnamed_victim_and_splits_acts_by_state(engine: RulesEngine) -> None:
+    out = extract(engine, WIRE, published="2025-03-12")
+    expelled = [m for m in out if m.country == "TH"]
+    assert len(expelled) == 1
+    # The dateline's "March 12" is when the story was filed: the act is Monday's.
+    assert expelled[0].date == "2025-03-10"
+    assert {"detention", "deportation"} <= set(expelled[0].types)
+    # "a Vietnamese ... blogger" is the person named in the next sentence; "a refugee aid group"
+    # and "a refugee card" are no victims.
+    assert names(expelled[0]) == ["Tran Minh Duc"]
+    # Arrest on arrival: another state, another act; the person named again by the family name.
+    arrest = [m for m in out if m.country == "VN"]
+    assert arrest and arrest[0].date == "2025-03-11" and "detention" in arrest[0].types
+    assert all(names(m) == ["Tran Minh Duc"] for m in arrest)
+
+
+def test_court_that_fines_or_expels_ends_the_same_custody(engine: RulesEngine) -> None:
+    text = ("On 3 June police in Novosibirsk detained Aziz Rakhimov, a citizen of Tajikistan. "
+            "The next day a district court fined him 5,000 roubles and ordered his expulsion.")
+    out = extract(engine, text, lang="en", published="2024-06-10")
+    assert len(out) == 1 and {"detention", "fine"} <= set(out[0].types)
+
+
+def test_a_person_asked_about_is_not_the_one_questioned(engine: RulesEngine) -> None:
+    text = ("On Sunday, Farid Aliyev's brother, Rauf Aliyev, was summoned to a police station in Ganja and "
+            "questioned for six hours about Farid's friends in Berlin.")
+    out = extract(engine, text, published="2025-05-20")
+    assert len(out) == 1
+    assert "Rauf Aliyev" in names(out[0])

@@ -1569,6 +1569,12 @@ def _bare_surnames(
         # A full name's surname, even when its first name is not in the lexicon ("Vikram Ruzakhunov").
         if p.surname_key and (p.first_key or len(p.name.split()) > 1):
             by_key.setdefault(p.surname_key, []).append(p)
+        parts = p.name.split()
+        if not p.first_key and len(parts) in (2, 3) and len(parts[0]) >= 3 and parts[0][:1].isupper():
+            # Family name first ("Sok Vannarith" ... "Sok", "Nguyen Van Hoa"): the first word of a
+            # two- or three-word name that is no known first name is how the report names the person again
+            # (rule actors.person_surname.v1).
+            by_key.setdefault(fold_name(parts[0]), []).append(p)
     taken = _Occupied(len(text))
     for p in persons:
         taken.add(p.start, p.end)
@@ -2115,6 +2121,17 @@ def _parse_number_ru(s: str, lx: Lexicon) -> int | None:
     return total or None
 
 
+# "a refugee aid group", "migrant rights centre", "exile community network": the people's noun names
+# what an organisation works for (rule actors.group_modifier.v1); the organisation is no victim group.
+_MODIFIES_BODY = re.compile(
+    r"(?:['’]s?)?\s+(?:(?:aid|rights|support|advocacy|legal|welfare|solidarity|community|relief|help|self-help|"
+    r"diaspora|defen[cs]e|protection)\s+){1,2}(?:groups?|organi[sz]ations?|networks?|charit(?:y|ies)|"
+    r"cent(?:re|er)s?|associations?|unions?|councils?|funds?|foundations?|projects?|agenc(?:y|ies)|"
+    r"committees?|NGOs?|societ(?:y|ies)|coalitions?|alliances?|hotlines?|initiatives?|platforms?)(?![\w-])|"
+    r"\s+(?:card|status|camp|visa|permit|passport|certificate|claim|application|quota|programme|program|"
+    r"hostel|dormitory|shelter|settlement)s?(?![\w-])", re.IGNORECASE)
+
+
 def _find_groups(
     text: str, lx: Lexicon, occupied: _Occupied, hits: dict[str, list[tuple[int, str]]]
 ) -> list[ActorMention]:
@@ -2124,6 +2141,8 @@ def _find_groups(
     for m in _all_matches(res["group_en"], text, en_starts):
         if m.group("noun") in lx.adj_en and re.match(r"\s+[a-z]", text[m.end("noun") : m.end("noun") + 3]):
             continue  # "some Kyrgyz observers": "Kyrgyz" is an adjective here
+        if _MODIFIES_BODY.match(text, m.end()):
+            continue
         count = None
         if m.group("num") and not m.group("num2"):
             raw = m.group("num")
@@ -2145,6 +2164,8 @@ def _find_groups(
             )
         )
     for m in _all_matches(res["group_en_one"], text, [h for h in en_starts if h[1] in ("a", "an", "one")]):
+        if _MODIFIES_BODY.match(text, m.end()):
+            continue
         nationality = _group_nationality_en(m, lx)
         # "a journalist" alone is too vague to be a target; "a Russian citizen", "a political emigre",
         # "a foreigner" and "one detainee" are the single unnamed victims reports do describe.

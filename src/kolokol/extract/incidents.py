@@ -153,6 +153,8 @@ SUSPECT_BEFORE = re.compile(r"(?:suspects?|suspected (?:spies|agents|killers|att
                             r"[\s,]+$", re.IGNORECASE)
 # "came to his mother's flat": a relative visited at home is the one threatened.
 HOME_AFTER = re.compile(r"['’]s\s+(?:\w+\s+)?(?:home|house|flat|apartment|door)\b", re.IGNORECASE)
+TOPIC_BEFORE = re.compile(r"(?<![\w-])(?:about|regarding|concerning|о|об|про|насч[её]т)\s+(?:(?:his|her|their|"
+                          r"the|its|[\w-]+['’]s)\s+)?$", re.IGNORECASE)
 KIN_AFTER = re.compile(r"(?:'s|’s)\s+(?:[\w-]+\s+)?(?:mother|father|parents|brother|sister|wife|husband|son|daughter|"
                        r"relatives|family|cousin|uncle|aunt)\b", re.IGNORECASE)
 PRONOUN_AFTER_SPEECH = re.compile(r"^\W*(?:\w+\W+){0,3}?(?:that\s+)?(?:he|she|they|i|we|он|она|они|я|мы)\b",
@@ -223,6 +225,8 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
         return True
     if actor.kind == "person" and KIN_AFTER.match(doc.text, actor.span.end):
         return False  # "Tursunaliev's father": the relative is the victim here, not the exile
+    if actor.kind == "person" and TOPIC_BEFORE.search(before):
+        return False  # "questioned about Ali's friends", "расспрашивали о Курбанове": what was asked about
     if actor.kind == "person" and actor.profile == "relative" and re.match(r"['’]s\s", doc.text[actor.span.end:
                                                                                                   actor.span.end + 3]) \
             and not (HOME_AFTER.match(doc.text, actor.span.end) and any(
