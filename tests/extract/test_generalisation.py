@@ -391,3 +391,28 @@ def test_a_person_asked_about_is_not_the_one_questioned(engine: RulesEngine) -> 
     out = extract(engine, text, published="2025-05-20")
     assert len(out) == 1
     assert "Rauf Aliyev" in names(out[0])
+
+
+def test_party_dissolved_years_ago_is_a_closure_of_that_party(engine: RulesEngine) -> None:
+    out = extract(engine, "Laos's Supreme Court dissolved the Lao Farmers' Front in 2018.", published="2025-11-19")
+    assert [(m.types, m.date) for m in out] == [(["closure"], "2018")]
+    assert names(out[0]) == ["Farmers' Front"] or names(out[0]) == ["Lao Farmers' Front"]
+
+
+def test_an_embassy_backed_association_is_the_attacker_not_the_victim(engine: RulesEngine) -> None:
+    text = ("Arman Tulegenov organised a meeting on 9 August. That evening, three men in the T-shirts of the "
+            "embassy-backed Steppe Patriots' League followed Arman Tulegenov into a car park and beat him.")
+    out = extract(engine, text, published="2025-08-20")
+    beaten = [m for m in out if "ill_treatment" in m.types]
+    assert beaten and "Steppe Patriots' League" not in names(beaten[0])
+    assert "Arman Tulegenov" in names(beaten[0])
+
+
+@pytest.mark.parametrize(("text", "place"), [
+    ("15 января полиция в Гирне задержала двух студентов из Туркменистана.", "Гирне"),
+    ("On 3 March police in Gazimağusa detained two Turkmen students.", "Famagusta"),
+])
+def test_turkish_names_of_towns_in_northern_cyprus(engine: RulesEngine, text: str, place: str) -> None:
+    out = extract(engine, text, lang="ru" if "Гирне" in text else "en", published="2026-03-10")
+    # An indeclinable Russian name stays as written (not "Гирня"); Latin script gives the English name.
+    assert [(m.country, m.place) for m in out] == [("CY", place)]

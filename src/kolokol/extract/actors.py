@@ -556,7 +556,7 @@ def _compile_rules(lx: Lexicon, names: dict[str, Any]) -> dict[str, re.Pattern[s
     res["org_heads_lower"] = re.compile(rf"(?<![\w-])(?:{heads})(?![\w-])")
     cap_heads = _alts(names.get("organization_heads_capitalised") or [])
     res["org_capitalised"] = re.compile(
-        rf"(?<![\w-])(?P<name>(?:{cap_tok}[ \t]+(?:(?:of|for|the|and)[ \t]+)?){{1,4}}"
+        rf"(?<![\w-])(?P<name>(?:{cap_tok}(?:(?<=s)['’])?[ \t]+(?:(?:of|for|the|and)[ \t]+)?){{1,4}}"
         rf"(?:{cap_heads}))(?![\w-])"
     )
     ru_heads = "|".join(

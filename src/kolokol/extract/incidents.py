@@ -138,6 +138,17 @@ class Candidate:
         return {t.type for t in self.triggers}
 
 
+# A state's proxy (rule incidents.proxy_not_victim.v1): "the embassy-backed X", "pro-Kremlin X",
+# "X, close to the embassy", "«Х», близкого к посольству".
+PROXY_BEFORE = re.compile(
+    r"(?<![\w-])(?:(?:embassy|consulate|government|state|kremlin|regime|security[- ]service)[- ](?:backed|funded|"
+    r"linked|sponsored|controlled|affiliated|run|organi[sz]ed)|pro-(?:government|kremlin|regime|embassy)|"
+    r"проправительственн\w*|прокремлевск\w*|прокремлёвск\w*|провластн\w*)\s+(?:[\w-]+\s+){0,2}[«\"“]?$",
+    re.IGNORECASE)
+PROXY_AFTER = re.compile(
+    r"[»\"”]?,?\s+(?:(?:which is |that is )?(?:close to|linked to|backed by|funded by|loyal to) the (?:\w+ )?"
+    r"(?:embassy|consulate|government|authorities|regime)|(?:близк\w+|подконтрольн\w+|лояльн\w+|"
+    r"связанн\w+) (?:к |с )?(?:посольств|консульств|власт|правительств))", re.IGNORECASE)
 AFFILIATION_BEFORE = re.compile(
     r"(?:founders?|co-founders?|members?|leaders?|head|director|editor|forming|leading|founding|"
     r"establish(?:ing|ed)?|founded|joined|works? for|worked for|организатор\w*|основател\w*|член\w*|"
@@ -234,6 +245,9 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
         return False  # "his daughter's school": the relative owns something, is not acted against
     if actor.kind == "organization" and AFFILIATION_BEFORE.search(before):
         return False  # "a founder of Left Bloc": the organisation is an affiliation, not a victim
+    if actor.kind == "organization" and (PROXY_BEFORE.search(before[-40:]) or PROXY_AFTER.match(
+            doc.text, actor.span.end)):
+        return False  # "the embassy-backed Young Patriots' League": a proxy of the state, not a victim
     if actor.kind == "organization" and re.search(r"\b(?:in|at|from|to|into|inside|outside|near)\s+the\s+$",
                                                   before):
         return False  # "taken from the Sakharovo centre": a place, not a victim
@@ -1672,7 +1686,14 @@ def place_as_written(doc: Document, place: PlaceMention) -> str:
         geo = [p for p in parses if "Geox" in str(p.tag)] or parses
         lemma = geo[0].normal_form if geo else word.lower()
         words.append("-".join(part[:1].upper() + part[1:] for part in lemma.split("-")))
-    return " ".join(words) or place.name
+    lemma = " ".join(words)
+    if lemma and place.rule == "places.name.v1" and lemma != text:
+        from kolokol.resolve.gazetteer import get_gazetteer
+
+        found = get_gazetteer().lookup(lemma, "ru")
+        if found is None or found.name != place.name:
+            return text  # an indeclinable name the gazetteer lists as written ("в Гирне" -> "Гирне")
+    return lemma or place.name
 
 
 def _stem_match(a: str, b: str) -> bool:
