@@ -416,3 +416,29 @@ def test_turkish_names_of_towns_in_northern_cyprus(engine: RulesEngine, text: st
     out = extract(engine, text, lang="ru" if "Гирне" in text else "en", published="2026-03-10")
     # An indeclinable Russian name stays as written (not "Гирня"); Latin script gives the English name.
     assert [(m.country, m.place) for m in out] == [("CY", place)]
+
+
+INTERVIEW_RU = ("Нодир Рахимов уехал из Таджикистана в 2020 году и живёт в Варшаве, где возглавляет небольшое "
+                "объединение таджикских мигрантов.\n\n"
+                "— Когда начались проблемы у вашей семьи?\n\n"
+                "— В марте мою сестру, Зарину Рахимову, четыре раза вызывали в отдел ГКНБ в Вахдате. "
+                "Один раз её продержали там до ночи.\n\n"
+                "— А вас самого?\n\n"
+                "— В августе меня задержали польские пограничники в аэропорту Варшавы: Таджикистан объявил меня "
+                "в розыск через Интерпол.\n")
+
+
+def test_interview_answers_in_the_first_person_are_the_interviewees(engine: RulesEngine) -> None:
+    out = extract(engine, INTERVIEW_RU, lang="ru", published="2025-10-20")
+    held = [m for m in out if m.country == "PL"]
+    assert held and names(held[0]) == ["Нодир Рахимов"] and "detention" in held[0].types
+
+
+def test_relative_called_in_and_kept_for_hours_is_questioned(engine: RulesEngine) -> None:
+    out = extract(engine, INTERVIEW_RU, lang="ru", published="2025-10-20")
+    sister = [m for m in out if any(n.startswith("Зарин") for n in names(m))]
+    assert len(sister) == 1
+    # A relative summoned is questioned (summons is kept for journalists and activists); the hours
+    # she was kept there are the questioning, not an arrest. The GKNB of a Tajik town is Tajikistan's.
+    assert sister[0].types == ["interrogation"]
+    assert (sister[0].country, sister[0].place, sister[0].origin_country) == ("TJ", "Вахдат", None)

@@ -948,8 +948,9 @@ def _agency_in_context(
         found = _place_at(after[skip:], lx.place_en) or _place_at(after[skip:], lx.ru_place)
         if found:
             ctx = ctx or found[0]  # "police in Bishkek": country only
-        elif len(after) > skip and after[skip][:1].isupper() and after[skip].isascii():
-            gazetteer_word = gazetteer_word or after[skip]  # "police in Kigali"
+        elif len(after) > skip and after[skip][:1].isupper() and (after[skip].isascii() or entry.by_country):
+            # "police in Kigali"; "ГКНБ в Вахдате" (a body several states name alike)
+            gazetteer_word = gazetteer_word or after[skip]
 
     if ctx is None and entry.place_sets_country:
         # "a Cairo criminal court", "the Almaty city court": a place among the few words before.

@@ -902,7 +902,21 @@ def _narrator_uncached(doc: Document) -> ActorMention | None:
     ranked = sorted(counts.values(), key=len, reverse=True)
     if ranked and (len(ranked[0]) >= 2 or len(ranked) == 1) and (len(ranked) == 1 or len(ranked[0]) > len(ranked[1])):
         return ranked[0][0]  # named most often, or the only person the report names
+    if persons and len(INTERVIEW_TURN.findall(doc.text)) >= 2 and doc.sentences:
+        # An interview: the lead introduces the person who answers (rule incidents.interviewee.v1).
+        lead = doc.sentences[0].paragraph
+        first = [p for p in persons if (i := doc.sentence_at(p.span.start)) is not None
+                 and doc.sentences[i].paragraph == lead and not KIN_NEAR.search(
+                     doc.text[max(0, p.span.start - 30):p.span.start])]
+        if first:
+            return first[0]
     return None
+
+
+# Turns of an interview: a dash opening a line, "Q:", "Вопрос:", a bold name and a colon.
+INTERVIEW_TURN = re.compile(r"^\s*(?:[—–-]\s+\S|(?:Q|A|В|О|Вопрос|Ответ|Question|Answer)\s*[:.]\s)", re.MULTILINE)
+KIN_NEAR = re.compile(r"(?:mother|father|brother|sister|wife|husband|son|daughter|мам\w*|мат\w*|отц\w*|отец|"
+                      r"брат\w*|сестр\w*|жен\w*|муж\w*|сын\w*|доч\w*)\W+$", re.IGNORECASE)
 
 
 def _speaks_of_self(doc: Document, index: int) -> bool:
@@ -1687,13 +1701,24 @@ def place_as_written(doc: Document, place: PlaceMention) -> str:
         lemma = geo[0].normal_form if geo else word.lower()
         words.append("-".join(part[:1].upper() + part[1:] for part in lemma.split("-")))
     lemma = " ".join(words)
-    if lemma and place.rule == "places.name.v1" and lemma != text:
-        from kolokol.resolve.gazetteer import get_gazetteer
-
-        found = get_gazetteer().lookup(lemma, "ru")
-        if found is None or found.name != place.name:
-            return text  # an indeclinable name the gazetteer lists as written ("в Гирне" -> "Гирне")
+    if " " not in text and lemma != text and not _listed_as(lemma, place):
+        # pymorphy2 guesses at towns it does not know ("Вахдате" -> "Вахдата"): the form the
+        # gazetteer lists, as written ("в Гирне") or without the case ending ("в Вахдате"), wins.
+        for form in (text, text[:-1], text[:-2]):
+            if len(form) >= 3 and _listed_as(form, place):
+                return form[:1].upper() + form[1:]
     return lemma or place.name
+
+
+def _listed_as(form: str, place: PlaceMention) -> bool:
+    """Does the gazetteer list `form` itself (no inflection needed) as a name of `place`?"""
+    from kolokol.resolve.gazetteer import get_gazetteer, tokenize
+
+    tokens = tokenize(form)
+    if len(tokens) != 1:
+        return False
+    m = get_gazetteer().match_at(tokens, 0, form)
+    return m is not None and not m.morph and m.hit.place.name == place.name and m.hit.place.country == place.country
 
 
 def _stem_match(a: str, b: str) -> bool:
@@ -1821,9 +1846,15 @@ def act_types(triggers: list[Trigger], targets: list[Party], fined: bool = False
         elif relatives:
             types.discard("summons")
             types.discard("interrogation")
+            if types == {"detention"} and all(HELD_THERE.search(t.span.text) for t in triggers
+                                               if t.type == "detention"):
+                types.clear()  # "вызывали в ГКНБ ... продержали там до ночи": kept for questioning
             if not types:
                 types.add("interrogation")  # a relative called in is questioned, unless only warned
     return types
+
+
+HELD_THERE = re.compile(r"^(?:продержал\w*|держали|held|kept)$", re.IGNORECASE)
 
 
 def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
