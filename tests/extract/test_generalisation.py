@@ -442,3 +442,13 @@ def test_relative_called_in_and_kept_for_hours_is_questioned(engine: RulesEngine
     # she was kept there are the questioning, not an arrest. The GKNB of a Tajik town is Tajikistan's.
     assert sister[0].types == ["interrogation"]
     assert (sister[0].country, sister[0].place, sister[0].origin_country) == ("TJ", "Вахдат", None)
+
+
+def test_an_attack_told_without_a_place_is_at_the_exiles_home_not_a_relatives(engine: RulesEngine) -> None:
+    text = ("I represent Mr Orkhan Aliyev, a blogger who has lived in Grenoble since 2021. "
+            "His father, Vagif Aliyev, who lives in Sumqayit, was summoned in October by the State Security "
+            "Service.\n\n"
+            "On 5 October, two men who had waited in the car park of his building beat Orkhan Aliyev with a bar.")
+    out = extract(engine, text, published="2025-12-10")
+    beaten = [m for m in out if "ill_treatment" in m.types]
+    assert [(m.country, m.place) for m in beaten] == [("FR", "Grenoble")]

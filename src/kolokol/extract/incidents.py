@@ -1484,12 +1484,14 @@ def _residences_uncached(doc: Document) -> dict[str, PlaceMention]:
         index = doc.sentence_at(place.span.start)
         if index is None:
             continue
-        people = [a for a in doc.in_sentence(doc.actors, index)
-                  if a.kind == "person" and a.profile not in ("official", "relative")]
-        owner = next((a for a in reversed(people) if a.span.start < place.span.start), None)
-        owner = owner or (people[0] if people else _narrator(doc))
+        everyone = [a for a in doc.in_sentence(doc.actors, index) if a.kind == "person"]
+        nearest = next((a for a in reversed(everyone) if a.span.start < place.span.start), None)
+        if nearest is not None and nearest.profile in ("official", "relative"):
+            continue  # "his father, who lives in Ganja": the relative's home, not the exile's
+        people = [a for a in everyone if a.profile not in ("official", "relative")]
+        owner = nearest or (people[0] if people else _narrator(doc))
         if owner is not None:
-            out[fold_name(_party_name(doc, owner))] = place
+            out.setdefault(fold_name(_party_name(doc, owner)), place)  # the home told first
     return out
 
 
