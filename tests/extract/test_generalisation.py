@@ -452,3 +452,15 @@ def test_an_attack_told_without_a_place_is_at_the_exiles_home_not_a_relatives(en
     out = extract(engine, text, published="2025-12-10")
     beaten = [m for m in out if "ill_treatment" in m.types]
     assert [(m.country, m.place) for m in beaten] == [("FR", "Grenoble")]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("On 3 May police in Almaty detained two Uyghur students, Erkin Tursun and Dilnur Kasim. "
+     "At Urumqi airport they were questioned until morning by state security officers.", "en"),
+    ("3 мая полиция в Алматы задержала двух уйгурских студентов, Эркина Т. и Дильнур К. "
+     "В аэропорту Урумчи их допрашивали до утра сотрудники госбезопасности.", "ru"),
+])
+def test_an_anaphor_does_not_carry_an_act_into_another_country(engine: RulesEngine, text: str, lang: str) -> None:
+    out = extract(engine, text, lang=lang, published="2025-05-20")
+    kz = [m for m in out if m.country == "KZ"]
+    assert len(kz) == 1 and kz[0].types == ["detention"]

@@ -99,7 +99,8 @@ METONYMY_AFTER = re.compile(
     r"обвиняет|обвинял\w*|требует|требовал\w*|заявил\w*|заявляет|хочет|добивается|настаивает|утверждает|"
     r"считает|запросил\w*|просит|просил\w*)(?![\w-]))")
 LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside)\s+(?:the\s+)?(?:[A-Z][\w-]*\s+){0,2}|"
-                      r"(?<![\w-])(?:в|во|на|под|у)\s+)$")
+                      r"(?<![\w-])(?i:(?:в|во|на|под|у)\s+(?:(?:аэропорт[уе]?|центре|пригороде|окрестностях|"
+                      r"городе|посёлке|поселке|селе|районе|здании|отделе)\s+)?))$")
 CAPITAL = re.compile(r"(?<![\w-])(?:the )?(\w+) capital(?![\w-])|(?<![\w-])the capital(?![\w-])",
                      re.IGNORECASE)
 
@@ -1160,13 +1161,14 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
                 if new_date and _custody_sequence(doc, prev, cand):
                     new_date = False  # held on 2 June, expelled on 5 June: one sequence
                 other_state = _states_conflict(prev, cand)
+                other_scene = _scenes_conflict(doc, prev, cand)  # held in Girne, then questioned in Ashgabat
                 # A continuation does not bring a new named person ("... расспрашивали её" of the wife
                 # after her husband's detention is another act).
                 agrees = _victim_agrees(doc, prev, cand) if not cand.targets else (
                     not any(t.kind == "person" for t in cand.targets) or _shares_target(doc, prev, cand)
                     or any(t.kind == "group" and (t.count or 2) > 1 for t in prev.targets))  # one of the group
                 if gap <= MERGE_LOOKBACK and prev_par >= sent.paragraph - 1 and not _is_caption(
-                        doc, max(prev.sentences)) and not new_date and not other_state and agrees \
+                        doc, max(prev.sentences)) and not new_date and not other_state and not other_scene and agrees \
                         and _types_continue(prev, cand):
                     target = (prev, "anaphora")
                 elif _reference_only(doc, cand):
