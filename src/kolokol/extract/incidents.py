@@ -98,7 +98,7 @@ METONYMY_AFTER = re.compile(
     r"requested|asked|claims|claimed|insists|denies|denied|considers|obtained|has accused|has asked|"
     r"обвиняет|обвинял\w*|требует|требовал\w*|заявил\w*|заявляет|хочет|добивается|настаивает|утверждает|"
     r"считает|запросил\w*|просит|просил\w*)(?![\w-]))")
-LOCATIVE = re.compile(r"(?:\b(?:in|at|near|outside|inside)\s+(?:the\s+)?(?:[A-Z][\w-]*\s+){0,2}|"
+LOCATIVE = re.compile(r"(?:\b(?i:in|at|near|outside|inside)\s+(?:the\s+)?(?:[A-Z][\w-]*\s+){0,2}|"
                       r"(?<![\w-])(?i:(?:в|во|на|под|у)\s+(?:(?:аэропорт[уе]?|центре|пригороде|окрестностях|"
                       r"городе|посёлке|поселке|селе|районе|здании|отделе)\s+)?))$")
 CAPITAL = re.compile(r"(?<![\w-])(?:the )?(\w+) capital(?![\w-])|(?<![\w-])the capital(?![\w-])",
