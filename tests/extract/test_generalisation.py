@@ -464,3 +464,26 @@ def test_an_anaphor_does_not_carry_an_act_into_another_country(engine: RulesEngi
     out = extract(engine, text, lang=lang, published="2025-05-20")
     kz = [m for m in out if m.country == "KZ"]
     assert len(kz) == 1 and kz[0].types == ["detention"]
+
+
+@pytest.mark.parametrize(("text", "lang", "count"), [
+    ("На прошлой неделе в Оше задержали троих подписчиков канала, и суд оштрафовал каждого на 10 000 сомов.", "ru", 3),
+    ("Last week police in Osh detained four followers of the channel and a court fined each of them.", "en", 4),
+])
+def test_subscribers_and_followers_are_victim_groups(engine: RulesEngine, text: str, lang: str, count: int) -> None:
+    out = extract(engine, text, lang=lang, published="2025-10-20")
+    assert len(out) == 1 and {"detention", "fine"} <= set(out[0].types)
+    assert [t.count for t in out[0].targets] == [count]
+
+
+def test_an_audience_counted_is_no_victim_group(engine: RulesEngine) -> None:
+    text = "У канала 60 тысяч подписчиков — очень много для страны, где YouTube заблокирован."
+    assert extract(engine, text, lang="ru", published="2025-10-20") == []
+
+
+def test_deported_from_one_city_and_detained_on_arrival_are_two_acts(engine: RulesEngine) -> None:
+    text = ("В феврале миграционная полиция Литвы депортировала из Вильнюса в Минск активиста Павла Гурского, "
+            "а в аэропорту Минска его задержали сотрудники КГБ.")
+    out = extract(engine, text, lang="ru", published="2025-03-20")
+    assert sorted((m.country, tuple(m.types), m.date) for m in out) == [
+        ("BY", ("detention",), "2025-02"), ("LT", ("deportation",), "2025-02")]

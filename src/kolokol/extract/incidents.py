@@ -165,6 +165,9 @@ SUSPECT_BEFORE = re.compile(r"(?:suspects?|suspected (?:spies|agents|killers|att
                             r"[\s,]+$", re.IGNORECASE)
 # "came to his mother's flat": a relative visited at home is the one threatened.
 HOME_AFTER = re.compile(r"['’]s\s+(?:\w+\s+)?(?:home|house|flat|apartment|door)\b", re.IGNORECASE)
+HAS_COUNT_BEFORE = re.compile(r"(?:(?<![\w-])(?:has|have|had|with|boasts?|насчитыва\w*|имеет|у\s+[\w-]+)\s+"
+                              r"(?:(?:about|around|over|some|more than|nearly|almost|около|более|почти|свыше|"
+                              r"примерно)\s+)?)$", re.IGNORECASE)
 TOPIC_BEFORE = re.compile(r"(?<![\w-])(?:about|regarding|concerning|о|об|про|насч[её]т)\s+(?:(?:his|her|their|"
                           r"the|its|[\w-]+['’]s)\s+)?$", re.IGNORECASE)
 KIN_AFTER = re.compile(r"(?:'s|’s)\s+(?:[\w-]+\s+)?(?:mother|father|parents|brother|sister|wife|husband|son|daughter|"
@@ -234,7 +237,8 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
     if _agent_of_act(doc, actor, triggers):
         return False  # "двое мужчин затолкали его в машину": the men acted, "его" is the victim
     if actor.kind == "group":
-        return True
+        # "the channel has 60,000 subscribers", "у канала 60 тысяч подписчиков": an audience, no victims
+        return not (actor.count and HAS_COUNT_BEFORE.search(before[-40:]))
     if actor.kind == "person" and KIN_AFTER.match(doc.text, actor.span.end):
         return False  # "Tursunaliev's father": the relative is the victim here, not the exile
     if actor.kind == "person" and TOPIC_BEFORE.search(before):
@@ -305,8 +309,16 @@ def _anchor_distance(doc: Document, item: Span, trig: Span) -> int:
 def _split_by_scene(doc: Document, index: int, triggers: list[Trigger]) -> list[list[Trigger]]:
     """The triggers of one sentence grouped by the country of the place their own clause names as
     the scene; triggers without one join the nearest group."""
-    places = [p for p in doc.in_sentence(doc.places, index) if _is_locative(doc, p) and not _not_a_scene(doc, p)]
+    transfer = any(t.type in TRANSFERS for t in triggers)
+    places = [p for p in doc.in_sentence(doc.places, index) if (_is_locative(doc, p) or (
+        transfer and p.kind == "city" and FROM_BEFORE.search(doc.text[max(0, p.span.start - 8):p.span.start])))
+        and not _not_a_scene(doc, p)]
     return _group_by_anchor(doc, triggers, places, lambda p: p.country)
+
+
+# "deported from Warsaw to Dushanbe, where the GKNB detained him": a transfer happens where it starts
+# (rule incidents.transfer_from.v1).
+FROM_BEFORE = re.compile(r"(?<![\w-])(?i:from|из|изо)\s+$")
 
 
 RELATIVE_PRONOUN = re.compile(r"(?<![\w-])([\w'’-]+)\s*,?\s+(who|whom|which|that|которы\w+|которо\w+|котора\w+|"
@@ -501,6 +513,12 @@ def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> 
                     if nearest is group or (by_count and isinstance(item, DateMention)):
                         (c.dates if isinstance(item, DateMention) else c.perpetrators).append(item)
                 out.append(c)
+            if any(t.type in TRANSFERS for t in triggers) and len(_split_by_date(doc, index, triggers)) == 1:
+                # Split by scene or count, told on one date ("В феврале ... депортировала из Варшавы, а в
+                # аэропорту Душанбе его задержали"): every act keeps the sentence's date.
+                for c in out:
+                    if not c.dates:
+                        c.dates = list(dates)
             return out
         return [Candidate(sentences=[index], triggers=list(triggers), targets=targets,
                           perpetrators=agencies, dates=dates)]
@@ -1048,8 +1066,11 @@ CUSTODY = {"detention", "interrogation", "ill_treatment", "fine", "deportation",
 
 def _scene_countries(doc: Document, c: Candidate) -> set[str]:
     index = min(c.sentences)
+    transfer = bool(c.types & TRANSFERS)
     return {p.country for p in doc.in_sentence(doc.places, index)
-            if _is_locative(doc, p) and any(_same_clause(doc.text, p.span, t.span) for t in c.triggers)}
+            if (_is_locative(doc, p) or (transfer and p.kind == "city" and FROM_BEFORE.search(
+                doc.text[max(0, p.span.start - 8):p.span.start])))
+            and any(_same_clause(doc.text, p.span, t.span) for t in c.triggers)}
 
 
 def _scenes_conflict(doc: Document, a: Candidate, b: Candidate) -> bool:
