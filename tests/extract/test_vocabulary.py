@@ -58,6 +58,13 @@ def live_types(text: str, lang: str = "en") -> set[str]:
     ("Сотрудник посольства пригрозил ему депортацией.", "ru", "threat"),
     ("Соседям эмигрантки раздали листовки с её фотографией.", "ru", "threat"),
     ("Его шантажировали арестом брата.", "ru", "threat"),
+    # threats told by the message that carried them
+    ("From March the poet received a series of WhatsApp messages from an unknown account.", "en", "threat"),
+    ("On 4 May a voice note in Uzbek arrived on her phone from a hidden number.", "en", "threat"),
+    ("Two men approached his mother outside the market and told her to make him stop.", "en", "threat"),
+    ("Officers told her that her son should withdraw his complaint.", "en", "threat"),
+    ("В пятницу мне позвонили с казахстанского номера.", "ru", "threat"),
+    ("Блогеру пришло голосовое сообщение от неизвестного.", "ru", "threat"),
     # ill_treatment
     ("A man from the embassy shoved him against a parked car.", "en", "ill_treatment"),
     ("Guards kept him awake for three nights and slapped him.", "en", "ill_treatment"),
