@@ -58,6 +58,14 @@ def live_types(text: str, lang: str = "en") -> set[str]:
     ("Сотрудник посольства пригрозил ему депортацией.", "ru", "threat"),
     ("Соседям эмигрантки раздали листовки с её фотографией.", "ru", "threat"),
     ("Его шантажировали арестом брата.", "ru", "threat"),
+    # censorship, closure, deportation, legal action and abduction in other turns
+    ("In May, access to the channel \"Free Steppe\" was blocked inside Kazakhstan by a court order.", "en",
+     "censorship"),
+    ("The theatre called off the screening a day before the premiere.", "en", "censorship"),
+    ("Officers sealed Kitap Evi, a Kyrgyz-language bookshop run by exiles.", "en", "closure"),
+    ("At least nine Uzbek activists have been sent back from Turkey since March.", "en", "deportation"),
+    ("The court added the editor and his outlet to the terrorist entities list.", "en", "legal_action"),
+    ("Two men tried to push the blogger into a minivan outside his flat.", "en", "abduction"),
     # threats told by the message that carried them
     ("From March the poet received a series of WhatsApp messages from an unknown account.", "en", "threat"),
     ("On 4 May a voice note in Uzbek arrived on her phone from a hidden number.", "en", "threat"),

@@ -419,7 +419,8 @@ def _split_by_date(doc: Document, index: int, triggers: list[Trigger]) -> list[l
              if not RANGE_END.search(before := doc.text[max(0, d.span.start - 40):d.span.start])
              and not BACKGROUND_DATE.search(before) and not (
                  re.search(r"(?:since|с|со)\s+$", before)  # "incarcerated since 2020": a state, unless
-                 and not any(0 <= d.span.start - t.span.end <= 30 for t in triggers))]  # "blocked since May"
+                 and not any(0 <= d.span.start - t.span.end <= 30 or 0 <= t.span.start - d.span.end <= 20
+                             for t in triggers))]  # "blocked since May", "с декабря находится в розыске"
     return _group_by_anchor(doc, triggers, dates, lambda d: (d.value.year, d.value.month))
 
 
