@@ -487,3 +487,18 @@ def test_deported_from_one_city_and_detained_on_arrival_are_two_acts(engine: Rul
     out = extract(engine, text, lang="ru", published="2025-03-20")
     assert sorted((m.country, tuple(m.types), m.date) for m in out) == [
         ("BY", ("detention",), "2025-02"), ("LT", ("deportation",), "2025-02")]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("— Вашего брата Бахтиёра Каримова тоже задерживали сотрудники ГКНБ в Вахдате?", "ru"),
+    ("«Как Алексею Орлову жить в Даугавпилсе с этим приговором суда?» — спрашивает он.", "ru"),
+    ("Was Bakhtiyor Karimov also detained by GKNB officers in Vahdat last week?", "en"),
+])
+def test_a_question_tells_no_act(engine: RulesEngine, text: str, lang: str) -> None:
+    assert extract(engine, text, lang=lang, published="2025-10-20") == []
+
+
+def test_host_state_arresting_a_suspected_agent_is_not_an_incident_ru(engine: RulesEngine) -> None:
+    text = ("В прошлом году литовские правоохранители задержали гражданина Беларуси Игоря Сальникова, "
+            "подозреваемого в сборе сведений о белорусских эмигрантах.")
+    assert extract(engine, text, lang="ru", published="2026-01-20") == []

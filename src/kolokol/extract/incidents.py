@@ -160,7 +160,8 @@ SUSPECT_AFTER = re.compile(
     r"[\s,—–-]{0,3}(?:\w+\s+){0,6}?(?:suspected|accused) of (?:spying|espionage|plotting|planning|working for|"
     r"murder|killing|attack|the (?:attack|murder|killing|shooting|abduction))|[\s,]{0,3}(?:who|that) (?:had )?"
     r"(?:spied|worked for (?:the )?\w+ intelligence)|\s+(?:with|for|of) (?:spying|espionage)|"
-    r"[\s,]{0,3}(?:подозреваем\w*|обвиняем\w*) в (?:шпионаже|убийстве|нападении)", re.IGNORECASE)
+    r"[\s,]{0,3}(?:подозреваем\w*|обвиняем\w*) в (?:шпионаже|убийстве|нападении|сборе (?:сведений|информации|данных)|"
+    r"слежке|работе на|сотрудничестве с (?:\w+ )?(?:спецслужб|разведк)\w*)", re.IGNORECASE)
 SUSPECT_BEFORE = re.compile(r"(?:suspects?|suspected (?:spies|agents|killers|attackers)|alleged (?:spies|agents))"
                             r"[\s,]+$", re.IGNORECASE)
 # "came to his mother's flat": a relative visited at home is the one threatened.
@@ -993,13 +994,23 @@ def _main_is_victim(doc: Document, main: ActorMention) -> bool:
     return any(_is_target(a, doc) for a in doc.actors if a.kind == "person" and fold_name(_party_name(doc, a)) == key)
 
 
+def _question(doc: Document, index: int) -> bool:
+    """"Were there direct threats?", "Бегать по городу с этим приговором?": a question asks, it tells no
+    act (rule incidents.question.v1)."""
+    text = QUOTE_ATTRIBUTION.sub("", doc.sentences[index].text.rstrip())  # "«...?» — спрашивает он."
+    return text.rstrip(" »\"”’)'").endswith("?")
+
+
+QUOTE_ATTRIBUTION = re.compile(r"(?<=[?!])\s*([»\"”’]?)\s*[,—–-]{1,2}\s*[^.!?«»\"“”]{1,60}[.!]?$")
+
+
 def build_candidates(doc: Document) -> list[Candidate]:
     by_sentence: dict[int, list[Trigger]] = {}
     for trig in doc.triggers:
         if trig.suppressed is None:
             by_sentence.setdefault(trig.sentence, []).append(trig)
     seen_texts: set[str] = set()
-    skip = {i for i in range(len(doc.sentences)) if _skip_sentence(doc, i, seen_texts)}
+    skip = {i for i in range(len(doc.sentences)) if _skip_sentence(doc, i, seen_texts) or _question(doc, i)}
     candidates: list[Candidate] = []
     for index in sorted(by_sentence):
         if index in skip:
