@@ -502,3 +502,17 @@ def test_host_state_arresting_a_suspected_agent_is_not_an_incident_ru(engine: Ru
     text = ("В прошлом году литовские правоохранители задержали гражданина Беларуси Игоря Сальникова, "
             "подозреваемого в сборе сведений о белорусских эмигрантах.")
     assert extract(engine, text, lang="ru", published="2026-01-20") == []
+
+
+def test_an_act_told_before_and_then_judged_is_not_another_act(engine: RulesEngine) -> None:
+    text = ("8 апреля суд в Кондопоге оштрафовал Нину Орлову на 30 тысяч рублей за репост сына.\n\n"
+            "Её сын Артём Орлов, живущий в Финляндии, назвал штраф матери «местью за то, что я не молчу».")
+    out = extract(engine, text, lang="ru", published="2025-04-20")
+    assert [(m.types, m.country) for m in out] == [(["fine"], "RU")]
+
+
+def test_a_judged_act_nobody_told_before_is_still_told(engine: RulesEngine) -> None:
+    # Only the evaluation names the charges: they are not dropped.
+    text = "Активист Саид Рахимов, которого в январе обвинили в экстремизме, называет обвинения «местью за посты»."
+    out = extract(engine, text, lang="ru", published="2025-04-20")
+    assert out and "legal_action" in out[0].types

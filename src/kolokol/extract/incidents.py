@@ -994,6 +994,13 @@ def _main_is_victim(doc: Document, main: ActorMention) -> bool:
     return any(_is_target(a, doc) for a in doc.actors if a.kind == "person" and fold_name(_party_name(doc, a)) == key)
 
 
+EVALUATED_BEFORE = re.compile(
+    r"(?<![\w-])(?:назвал\w*|называ\w*|осудил\w*|осужда\w*|прокомментировал\w*|раскритиковал\w*|"
+    r"called|calls|described|describes|condemned|condemns|denounced|denounces|critici[sz]ed|critici[sz]es|"
+    r"commented on)\s+(?:(?:the|this|that|these|his|her|their|its|это|этот|эту|это|этого|свой|свою|своё|"
+    r"свое)\s+)?(?:[\w-]+\s+)?$", re.IGNORECASE)
+
+
 def _question(doc: Document, index: int) -> bool:
     """"Were there direct threats?", "Бегать по городу с этим приговором?": a question asks, it tells no
     act (rule incidents.question.v1)."""
@@ -1017,8 +1024,9 @@ def build_candidates(doc: Document) -> list[Candidate]:
             continue
         live = [t for t in by_sentence[index] if not _relative_clause_victim(doc, index, t)]
         live = [t for t in live if not _past_relative_act(doc, t, live)] or live
-        if not live:
-            continue
+        if not live or all(EVALUATED_BEFORE.search(doc.text[max(0, t.span.start - 40):t.span.start])
+                           and any(t.type in c.types for c in candidates) for t in live):
+            continue  # "назвал штраф матери местью", "condemned the arrest": an act told before, judged
         for cand in _sentence_candidates(doc, index, live):
             if cand.types <= AT_THE_VICTIM and cand.targets and all(
                     t.kind == "group" and ATTACKERS.search(t.name) for t in cand.targets) and (
