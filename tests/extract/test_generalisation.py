@@ -516,3 +516,26 @@ def test_a_judged_act_nobody_told_before_is_still_told(engine: RulesEngine) -> N
     text = "Активист Саид Рахимов, которого в январе обвинили в экстремизме, называет обвинения «местью за посты»."
     out = extract(engine, text, lang="ru", published="2025-04-20")
     assert out and "legal_action" in out[0].types
+
+
+def test_custody_ordered_in_absentia_is_a_court_act(engine: RulesEngine) -> None:
+    text = ("Октябрьский районный суд Бишкека в понедельник, 17 февраля, заочно избрал блогеру Эрмеку "
+            "Асанову меру пресечения в виде заключения под стражу.")
+    out = extract(engine, text, lang="ru", published="2025-02-20")
+    assert [(m.types, m.date) for m in out] == [(["legal_action"], "2025-02-17")]
+
+
+def test_taken_to_a_centre_in_a_town_is_not_the_scene(engine: RulesEngine) -> None:
+    text = ("Turkish police detained Aziz Karimov on Saturday at a café in Istanbul and took him to a removal "
+            "centre in Tuzla, his lawyer said.")
+    out = extract(engine, text, published="2025-03-31")
+    assert [(m.country, m.place) for m in out] == [("TR", "Istanbul")]
+
+
+def test_during_a_month_is_that_month() -> None:
+    import datetime as dt
+
+    from kolokol.extract.dates import find_dates
+
+    found = find_dates("В течение июня полиция задержала 12 человек.", dt.date(2025, 7, 10), "day", "ru")
+    assert [(d.value.isoformat(), d.precision) for d in found] == [("2025-06-01", "month")]

@@ -66,6 +66,11 @@ def live_types(text: str, lang: str = "en") -> set[str]:
     ("At least nine Uzbek activists have been sent back from Turkey since March.", "en", "deportation"),
     ("The court added the editor and his outlet to the terrorist entities list.", "en", "legal_action"),
     ("Two men tried to push the blogger into a minivan outside his flat.", "en", "abduction"),
+    ("A neighbour saw three men drag him into a grey van without plates.", "en", "abduction"),
+    ("Неизвестные в масках увезли брата блогера из дома в Гудермесе.", "ru", "abduction"),
+    ("State television aired a film in which she \"repented\" for her posts.", "en", "ill_treatment"),
+    ("His cousin was taken from home in 2018 and held for two years in a camp.", "en", "detention"),
+    ("Police searched the room and took her to a deportation centre.", "en", "detention"),
     # threats told by the message that carried them
     ("From March the poet received a series of WhatsApp messages from an unknown account.", "en", "threat"),
     ("On 4 May a voice note in Uzbek arrived on her phone from a hidden number.", "en", "threat"),

@@ -84,6 +84,10 @@ NOT_THE_SCENE = re.compile(
     r"\s+(?:the\s+)?(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE)
 DESTINATION = re.compile(r"(?:\bto|\binto|\btowards|\bfor)\s+(?:the\s+)?$")
+# "took him to a removal centre in Tuzla": where the person was taken, not where the act happened.
+FACILITY_DESTINATION = re.compile(
+    r"(?:\bto|\binto)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:centre|center|facility|prison|camp|jail|station|"
+    r"unit|colony|hospital)\s+(?:in|at|near)\s+$", re.IGNORECASE)
 # "отправили рейсом в Душанбе", "выслали в Узбекистан": after a verb of transfer, "в" is "to".
 DESTINATION_RU = re.compile(
     r"(?<![\w-])(?:отправ|депортир|выслан|выслал|высыла|выдворен|выдворил|выдворя|экстрадир|выдал|выдан|переда|"
@@ -1419,7 +1423,7 @@ def _not_a_scene(doc: Document, place: PlaceMention) -> bool:
     subject of a verb ("Анкара обвиняет", "Moscow's request")."""
     before = doc.text[max(0, place.span.start - 60):place.span.start]
     if DESTINATION.search(before[-12:]) or (DESTINATION_RU.search(before) and not FACILITY_IN.search(before)) \
-            or REFERENCE_PLACE.search(before):
+            or REFERENCE_PLACE.search(before) or FACILITY_DESTINATION.search(before):
         return True
     if PEOPLE_IN.search(before):
         return True  # "asked about his friends in London": where people the act is about live, not its scene
@@ -1859,6 +1863,13 @@ def act_types(triggers: list[Trigger], targets: list[Party], fined: bool = False
     legal = [t for t in triggers if t.type == "legal_action"]
     if legal and "detention" in types and all(WANTED.search(t.span.text) for t in legal):
         types.discard("legal_action")
+    if doc is not None and "detention" in types and all(
+            IN_ABSENTIA.search(doc.text[max(0, t.span.start - 80):t.span.end + 40]) for t in triggers
+            if t.type == "detention"):
+        # "заочно избрал меру пресечения в виде заключения под стражу": custody ordered for someone
+        # abroad is a court act, not a detention (rule incidents.in_absentia_custody.v1).
+        types.discard("detention")
+        types.add("legal_action")
     if legal and types - {"legal_action"} and all(MODIFIER.search(t.span.text) for t in legal):
         types.discard("legal_action")
     sentencing = [t for t in legal if SENTENCING.search(t.span.text)]
@@ -1899,6 +1910,7 @@ def act_types(triggers: list[Trigger], targets: list[Party], fined: bool = False
     return types
 
 
+IN_ABSENTIA = re.compile(r"(?<![\w-])(?:заочно\w*|in absentia)(?![\w-])", re.IGNORECASE)
 HELD_THERE = re.compile(r"^(?:продержал\w*|держали|held|kept)$", re.IGNORECASE)
 
 
