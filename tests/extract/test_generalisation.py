@@ -539,3 +539,19 @@ def test_during_a_month_is_that_month() -> None:
 
     found = find_dates("В течение июня полиция задержала 12 человек.", dt.date(2025, 7, 10), "day", "ru")
     assert [(d.value.isoformat(), d.precision) for d in found] == [("2025-06-01", "month")]
+
+
+INTERVIEW_EN = ("Steppe Review\nNews | Interviews | Donate\n\n"
+                "Daniyar Seitkali, 39, edited a news site in Shymkent until 2022. He now lives in Tallinn.\n\n"
+                "Interview by Maria Kask\n\n"
+                "Why did you leave?\n\n"
+                "Most of my colleagues were in prison. I thought I would leave for a year.\n\n"
+                "Are you facing charges at home?\n\n"
+                "Yes. In 2024 a court in Astana ordered my arrest in absentia on charges of spreading false "
+                "information.\n")
+
+
+def test_an_interview_without_dashes_answers_in_the_interviewees_voice(engine: RulesEngine) -> None:
+    out = extract(engine, INTERVIEW_EN, published="2026-02-05")
+    assert [(m.types, names(m), m.country, m.date) for m in out] == [
+        (["legal_action"], ["Daniyar Seitkali"], "KZ", "2024")]

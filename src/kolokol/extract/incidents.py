@@ -927,12 +927,12 @@ def _narrator_uncached(doc: Document) -> ActorMention | None:
     ranked = sorted(counts.values(), key=len, reverse=True)
     if ranked and (len(ranked[0]) >= 2 or len(ranked) == 1) and (len(ranked) == 1 or len(ranked[0]) > len(ranked[1])):
         return ranked[0][0]  # named most often, or the only person the report names
-    if persons and len(INTERVIEW_TURN.findall(doc.text)) >= 2 and doc.sentences:
-        # An interview: the lead introduces the person who answers (rule incidents.interviewee.v1).
-        lead = doc.sentences[0].paragraph
-        first = [p for p in persons if (i := doc.sentence_at(p.span.start)) is not None
-                 and doc.sentences[i].paragraph == lead and not KIN_NEAR.search(
-                     doc.text[max(0, p.span.start - 30):p.span.start])]
+    turns = list(INTERVIEW_TURN.finditer(doc.text)) or list(QUESTION_LINE.finditer(doc.text))
+    if persons and len(turns) >= 2:
+        # An interview: the lead introduces the person who answers, before the first question
+        # (rule incidents.interviewee.v1).
+        first = [p for p in persons if p.span.start < turns[0].start() and not KIN_NEAR.search(
+            doc.text[max(0, p.span.start - 30):p.span.start])]
         if first:
             return first[0]
     return None
@@ -940,6 +940,8 @@ def _narrator_uncached(doc: Document) -> ActorMention | None:
 
 # Turns of an interview: a dash opening a line, "Q:", "Вопрос:", a bold name and a colon.
 INTERVIEW_TURN = re.compile(r"^\s*(?:[—–-]\s+\S|(?:Q|A|В|О|Вопрос|Ответ|Question|Answer)\s*[:.]\s)", re.MULTILINE)
+# A question on a line of its own ("Are you facing charges at home?"): an interview without dashes.
+QUESTION_LINE = re.compile(r"^[^\S\n]*[A-ZА-ЯЁ][^\n?]{5,200}\?[^\S\n]*$", re.MULTILINE)
 KIN_NEAR = re.compile(r"(?:mother|father|brother|sister|wife|husband|son|daughter|мам\w*|мат\w*|отц\w*|отец|"
                       r"брат\w*|сестр\w*|жен\w*|муж\w*|сын\w*|доч\w*)\W+$", re.IGNORECASE)
 
