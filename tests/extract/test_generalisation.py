@@ -555,3 +555,32 @@ def test_an_interview_without_dashes_answers_in_the_interviewees_voice(engine: R
     out = extract(engine, INTERVIEW_EN, published="2026-02-05")
     assert [(m.types, names(m), m.country, m.date) for m in out] == [
         (["legal_action"], ["Daniyar Seitkali"], "KZ", "2024")]
+
+
+def test_a_detention_centre_is_a_place_not_an_act(engine: RulesEngine) -> None:
+    text = ("On November 27, state television broadcast a film recorded in the detention centre of the security "
+            "service in Dushanbe, in which Farrukh Rakhimov \"confessed\" to plotting a coup.")
+    out = extract(engine, text, published="2025-12-10")
+    assert [m.types for m in out] == [["ill_treatment"]]
+
+
+def test_a_date_learned_later_is_not_the_acts(engine: RulesEngine) -> None:
+    text = ("On November 21, as we learned only a week later, a Dushanbe court remanded Mr Farrukh Rakhimov in "
+            "custody for two months.")
+    out = extract(engine, text, published="2025-12-10")
+    assert [m.date for m in out] == ["2025-11-21"]
+
+
+def test_a_seizure_and_the_rendition_it_began_are_one_act(engine: RulesEngine) -> None:
+    text = ("My client, Mr Farrukh Rakhimov, was forcibly removed from Turkey to Tajikistan last month.\n\n"
+            "On the evening of November 18, Mr Rakhimov left his flat in Istanbul. Two neighbours saw four men "
+            "push him into a white minibus.\n\n"
+            "We call on the Turkish authorities to open an investigation into the abduction of Mr Rakhimov.")
+    out = extract(engine, text, published="2025-12-10")
+    seized = [m for m in out if {"abduction", "rendition"} & set(m.types)]
+    assert len(seized) == 1 and {"abduction", "rendition"} <= set(seized[0].types)
+
+
+def test_fear_of_being_detained_is_no_detention(engine: RulesEngine) -> None:
+    text = "«Многие боятся ездить в Турцию: боятся, что их задержат по запросу Минска», — говорит юрист Ольга Белова."
+    assert extract(engine, text, lang="ru", published="2025-09-10") == []

@@ -192,10 +192,17 @@ def _against_agents(doc: Document, sentence_end: int, trig: Trigger, ts: Trigger
     return "against-agents" if ts.against_agents.search(clause) else None
 
 
+FEARED_THAT = re.compile(r"(?<![\w-])(?:боя\w*|боит\w*|опаса\w*|fears?|feared|afraid|worr(?:y|ies|ied))\s*$",
+                         re.IGNORECASE)
+
+
 def _irrealis(doc: Document, sentence_start: int, start: int, ts: TriggerSet) -> str | None:
     window = doc.text[max(sentence_start, start - IRREALIS_WINDOW):start]
     # Only the clause the trigger is in: stop at the last comma, semicolon or dash.
-    clause = re.split(r"[,;:—–]| - ", window)[-1]
+    parts = re.split(r"[,;:—–]| - ", window)
+    clause = parts[-1]
+    if len(parts) > 1 and FEARED_THAT.search(parts[-2]) and re.match(r"\s*(?:что|that)\b", clause, re.IGNORECASE):
+        return "irrealis:feared"  # "боятся, что их задержат", "fear that they will be deported"
     for m in ts.irrealis.finditer(clause):
         if m.group() == "May":  # the month, not the verb
             continue

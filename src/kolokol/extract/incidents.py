@@ -698,7 +698,9 @@ def _shares_target(doc: Document, a: Candidate, b: Candidate) -> bool:
 
 
 STATEMENT_DATE = re.compile(r"(?:said|says|told|announced|reported|stated|confirmed|wrote|explained|claimed|"
-                            r"заявил\w*|сообщил\w*|рассказал\w*|объявил\w*)\s+(?:on\s+|in\s+)?$", re.IGNORECASE)
+                            r"learned|learnt|found out|became known|заявил\w*|сообщил\w*|рассказал\w*|объявил\w*|"
+                            r"узнал\w*|стало известно)\s+(?:only\s+|только\s+|лишь\s+)?(?:on\s+|in\s+)?$",
+                            re.IGNORECASE)
 
 
 SPEECH_THAT = re.compile(r"(?<![\w-])(?:said|says|explained|announced|reported|stated|claimed|confirmed|told|"
@@ -1003,7 +1005,8 @@ def _main_is_victim(doc: Document, main: ActorMention) -> bool:
 EVALUATED_BEFORE = re.compile(
     r"(?<![\w-])(?:назвал\w*|называ\w*|осудил\w*|осужда\w*|прокомментировал\w*|раскритиковал\w*|"
     r"called|calls|described|describes|condemned|condemns|denounced|denounces|critici[sz]ed|critici[sz]es|"
-    r"commented on)\s+(?:(?:the|this|that|these|his|her|their|its|это|этот|эту|это|этого|свой|свою|своё|"
+    r"commented on|investigat(?:e|ion|ions|ing) into|investigate|inquiry into|расследовани\w*|расследова\w*)"
+    r"\s+(?:(?:the|this|that|these|his|her|their|its|это|этот|эту|это|этого|свой|свою|своё|"
     r"свое)\s+)?(?:[\w-]+\s+)?$", re.IGNORECASE)
 
 
@@ -1144,6 +1147,9 @@ def _victim_agrees(doc: Document, prev: Candidate, cand: Candidate) -> bool:
     return any(_agrees(doc, t, gender, number) for t in prev.targets)
 
 
+SEIZED = {"abduction", "rendition"}  # a rendition is told as its seizure, its removal or both
+
+
 def _same_victim(doc: Document, merged: list[Candidate], cand: Candidate) -> Candidate | None:
     """3. The same victim told again: a named person or organisation with a shared type anywhere in
     the report (any type right after in the same paragraph, or a custody sequence), a counted group
@@ -1162,7 +1168,7 @@ def _same_victim(doc: Document, merged: list[Candidate], cand: Candidate) -> Can
         # fined him"), not a threat and a detention that happen to share a victim.
         if not prev.types & cand.types and not sequence and not (
                 named and near and prev.types & CUSTODY and cand.types & CUSTODY) and not (
-                near and cand.types <= {"threat"}):
+                near and cand.types <= {"threat"}) and not (named and prev.types & SEIZED and cand.types & SEIZED):
             continue
         if not named and prev_par < sent.paragraph - 1:
             continue
