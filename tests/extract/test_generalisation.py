@@ -584,3 +584,19 @@ def test_a_seizure_and_the_rendition_it_began_are_one_act(engine: RulesEngine) -
 def test_fear_of_being_detained_is_no_detention(engine: RulesEngine) -> None:
     text = "«Многие боятся ездить в Турцию: боятся, что их задержат по запросу Минска», — говорит юрист Ольга Белова."
     assert extract(engine, text, lang="ru", published="2025-09-10") == []
+
+
+def test_a_venue_named_after_its_kind_is_the_target_of_a_closure(engine: RulesEngine) -> None:
+    text = "17 июня в Оше налоговая служба опечатала книжный клуб-кафе «Страница», где собирались эмигранты."
+    out = extract(engine, text, lang="ru", published="2025-06-20")
+    assert [(m.types, names(m), m.country) for m in out] == [(["closure"], ["Страница"], "KG")]
+
+
+def test_whom_someone_communicates_with_somewhere_is_not_the_scene(engine: RulesEngine) -> None:
+    from kolokol.extract.incidents import _not_a_scene
+
+    report = ReportInput(text="Они расспрашивали её о сыне — с кем он общается в Алматы, на что живёт.", raw=b"",
+                         kind="text", origin="test", source_id="t", published="2025-09-20", language="ru")
+    doc = engine.document(report)
+    almaty = [p for p in doc.places if p.country == "KZ"]
+    assert almaty and all(_not_a_scene(doc, p) for p in almaty)

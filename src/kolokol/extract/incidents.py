@@ -1416,7 +1416,8 @@ SEAT_BEFORE = re.compile(r"(?:\b(?:headquartered|registered|incorporated)\s+in|\
 
 # People an interrogation asks about, named with where they are (incidents.people_in_not_scene.v1).
 PEOPLE_IN = re.compile(r"(?<![\w-])(?:friends|contacts|acquaintances|relatives|colleagues|associates|друзь\w*|друзей|"
-                       r"знакомы\w*|контакт\w*|родственник\w*|коллег\w*)\s+(?:\w+\s+)?(?:in|at|в|во)\s+$",
+                       r"знакомы\w*|контакт\w*|родственник\w*|коллег\w*|общает\w*|общал\w*|встречает\w*|"
+                       r"communicates|socialises|socializes)\s+(?:\w+\s+)?(?:in|at|в|во)\s+$",
                        re.IGNORECASE)
 
 
