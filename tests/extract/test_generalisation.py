@@ -600,3 +600,21 @@ def test_whom_someone_communicates_with_somewhere_is_not_the_scene(engine: Rules
     doc = engine.document(report)
     almaty = [p for p in doc.places if p.country == "KZ"]
     assert almaty and all(_not_a_scene(doc, p) for p in almaty)
+
+
+MAIN_PERSON = ("Bakyt Osmonov, a Kyrgyz blogger who has lived in Almaty since 2022, says the pressure began with "
+               "his videos about the border deal. Police in Almaty detained Bakyt Osmonov on 2 May.\n\n"
+               "On 20 May the GKNB opened a criminal case for calls to mass unrest under Article 278.")
+
+
+def test_an_act_with_its_body_and_date_but_no_victim_is_the_main_persons(engine: RulesEngine) -> None:
+    out = extract(engine, MAIN_PERSON, published="2025-06-01")
+    case = [m for m in out if "legal_action" in m.types]
+    assert [(names(m), m.date) for m in case] == [(["Bakyt Osmonov"], "2025-05-20")]
+
+
+def test_a_policy_statement_is_not_given_the_main_persons_name(engine: RulesEngine) -> None:
+    text = MAIN_PERSON.split("\n\n")[0] + ("\n\nThe Interior Ministry said on June 13 that it had begun checking a "
+                                           "database of persons wanted by other governments.")
+    out = extract(engine, text, published="2025-06-20")
+    assert all("2025-06" not in (m.date or "") for m in out)

@@ -995,6 +995,18 @@ def _unnamed_is_main_person(doc: Document, cand: Candidate) -> None:
             cand.trace.append("the unnamed victim is the report's main person")
 
 
+def _main_victim_for(doc: Document, cand: Candidate) -> ActorMention | None:
+    """An act told with the body that did it and its date but no victim ("On 3 May the GKNB opened a
+    case for calls to extremism") in a report about one person acted against: that person."""
+    if not cand.perpetrators or cand.types & {"censorship", "closure"} or not any(
+            not _statement_date(doc, d, cand.triggers[0].span.start) for d in cand.dates):
+        return None  # "the ministry said on June 13 that it had begun ...": a statement, not an act
+    main = _narrator(doc)
+    if main is None or not _once(doc, "_main_is_victim", lambda: _main_is_victim(doc, main)):
+        return None
+    return main
+
+
 def _main_is_victim(doc: Document, main: ActorMention) -> bool:
     """The report's main person is someone acted against (named as a possible victim at least once),
     not an analyst it quotes throughout."""
@@ -1056,6 +1068,9 @@ def build_candidates(doc: Document) -> list[Candidate]:
                 if _has_anaphor(doc, index):
                     cand.anaphoric = True
                     cand.trace.append("victim by anaphora")
+                elif (main := _main_victim_for(doc, cand)) is not None:
+                    cand.targets = [main]
+                    cand.trace.append("no victim named: the report's main person (incidents.main_person.v1)")
                 else:
                     cand.trace.append("no victim named: context")
             candidates.append(cand)
