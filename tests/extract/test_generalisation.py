@@ -618,3 +618,12 @@ def test_a_policy_statement_is_not_given_the_main_persons_name(engine: RulesEngi
                                            "database of persons wanted by other governments.")
     out = extract(engine, text, published="2025-06-20")
     assert all("2025-06" not in (m.date or "") for m in out)
+
+
+def test_a_place_named_in_passing_yields_to_the_scene_just_before(engine: RulesEngine) -> None:
+    text = ("Elnur Mammadov lives in Cologne.\n\n"
+            "On 9 January a man approached Elnur Mammadov outside a café in Cologne. He said he brought greetings "
+            "from Baku and told him that his children would have problems if he did not stop.")
+    out = extract(engine, text, published="2026-01-20")
+    threats = [m for m in out if "threat" in m.types]
+    assert threats and all((m.country, m.place) == ("DE", "Cologne") for m in threats)

@@ -71,6 +71,10 @@ def live_types(text: str, lang: str = "en") -> set[str]:
     ("State television aired a film in which she \"repented\" for her posts.", "en", "ill_treatment"),
     ("His cousin was taken from home in 2018 and held for two years in a camp.", "en", "detention"),
     ("Police searched the room and took her to a deportation centre.", "en", "detention"),
+    # other: relatives dismissed from work or expelled from university
+    ("In March the education department dismissed his sister from the school where she taught.", "en", "other"),
+    ("В марте сестру блогера уволили из школы в Гяндже.", "ru", "other"),
+    ("Брата активиста отчислили из университета после его интервью.", "ru", "other"),
     # threats told by the message that carried them
     ("From March the poet received a series of WhatsApp messages from an unknown account.", "en", "threat"),
     ("On 4 May a voice note in Uzbek arrived on her phone from a hidden number.", "en", "threat"),

@@ -1473,6 +1473,15 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
     places = [p for p in named if not NOT_THE_SCENE.search(doc.text[max(0, p.span.start - 40):p.span.start])] or named
     locative = [p for p in places if _is_locative(doc, p)]
     pool = locative or places
+    if not locative and places and not cand.types & TRANSFERS:
+        # "He said he brought greetings from Baku" after "a man approached me near my flat in Cologne":
+        # a place the act's sentences name only in passing yields to the scene told just before it
+        # (rule incidents.scene_before.v1).
+        scene = [p for p in _paragraph_before(doc, doc.places, cand.first_sentence)
+                 if p.kind == "city" and _is_locative(doc, p) and not _not_a_scene(doc, p)
+                 and cand.first_sentence - (doc.sentence_at(p.span.start) or 0) <= 1]
+        if scene:
+            pool = scene[-1:]
     anchors = [t.span for t in cand.triggers]
 
     primary = min(cand.sentences)
