@@ -1479,6 +1479,7 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
         # (rule incidents.scene_before.v1).
         scene = [p for p in _paragraph_before(doc, doc.places, cand.first_sentence)
                  if p.kind == "city" and _is_locative(doc, p) and not _not_a_scene(doc, p)
+                 and not RESIDENCE_BEFORE.search(doc.text[max(0, p.span.start - 40):p.span.start])
                  and cand.first_sentence - (doc.sentence_at(p.span.start) or 0) <= 1]
         if scene:
             pool = scene[-1:]
