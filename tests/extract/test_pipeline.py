@@ -115,11 +115,11 @@ def test_hostile_input_does_not_crash_or_invent(engine, text):
     assert all(m.targets for m in out)
 
 
-# Pinned floors a little below the scores at the time of pinning (gold 0.82, gold2 0.79, gold3 0.77,
-# gold4 0.87, gold5 0.78, gold6 0.81): a change that loses quality on reports the project wrote fails here.
-# Raise them as quality grows. gold5 and gold6 were held out until their misses were studied; they are now
-# development sets, and gold7 is held out (its reports and misses are not read to change the extractor): no
-# floor.
+# Pinned floors a little below the scores at the time of pinning (gold 0.83, gold2 0.80, gold3 0.74,
+# gold4 0.87, gold5 0.79, gold6 0.83, gold7 0.74, gold8 0.76): a change that loses quality on reports the
+# project wrote fails here. Raise them as quality grows. gold5 to gold8 were held out until their misses were
+# studied; they are now development sets, and gold9 is held out (its reports and misses are not read to
+# change the extractor): no floor.
 FLOORS = {
     "gold": {"f1": 0.79, "slots": {"types": 0.71, "date": 0.94, "place": 0.77, "origin_country": 0.89,
                                    "targets": 0.90, "perpetrators": 0.88, "legal_basis": 0.94}},
@@ -133,6 +133,10 @@ FLOORS = {
                                     "targets": 0.81, "perpetrators": 0.78, "legal_basis": 0.92}},
     "gold6": {"f1": 0.78, "slots": {"types": 0.77, "date": 0.92, "place": 0.67, "origin_country": 0.72,
                                     "targets": 0.82, "perpetrators": 0.89, "legal_basis": 0.81}},
+    "gold7": {"f1": 0.70, "slots": {"types": 0.63, "date": 0.91, "place": 0.73, "origin_country": 0.68,
+                                    "targets": 0.86, "perpetrators": 0.73, "legal_basis": 0.81}},
+    "gold8": {"f1": 0.72, "slots": {"types": 0.64, "date": 0.78, "place": 0.73, "origin_country": 0.72,
+                                    "targets": 0.77, "perpetrators": 0.81, "legal_basis": 0.82}},
 }
 
 
