@@ -88,14 +88,19 @@ def test_merge_absorbs_the_emptied_incident_and_audits_once(sqlite_db: Database)
     _verify(sqlite_db)
 
 
+def _mentions_of(db: Database, incident_id: int, current_only: bool = True) -> list[int]:
+    query = select(models.Mention.id).where(models.Mention.incident_id == incident_id)
+    if current_only:
+        query = query.where(models.Mention.current.is_(True))
+    with db.session() as s:
+        return list(s.scalars(query.order_by(models.Mention.id)))
+
+
 def test_split_sets_both_statuses_and_audits_once(sqlite_db: Database) -> None:
     build(sqlite_db)
     first, second, *_rest = _ids(sqlite_db)
     merged = merge_into(sqlite_db, first, second, user=SYSTEM)
-    with sqlite_db.session() as s:
-        mentions = list(s.scalars(select(models.Mention.id).where(models.Mention.incident_id == merged,
-                                                                  models.Mention.current.is_(True))
-                                  .order_by(models.Mention.id)))
+    mentions = _mentions_of(sqlite_db, merged)
     assert len(mentions) == 2
     after = _last_audit_id(sqlite_db)
     result = kolokol("incidents", "split", str(merged), str(mentions[1]), db=sqlite_db.url)
@@ -115,9 +120,8 @@ def test_bad_ids_are_one_line_errors_that_change_nothing(sqlite_db: Database) ->
     build(sqlite_db)
     first, second, *_rest = _ids(sqlite_db)
     merged = merge_into(sqlite_db, first, second, user=SYSTEM)
+    mentions = _mentions_of(sqlite_db, merged, current_only=False)
     with sqlite_db.session() as s:
-        mentions = list(s.scalars(select(models.Mention.id).where(models.Mention.incident_id == merged)
-                                  .order_by(models.Mention.id)))
         unknown = (s.scalar(select(func.max(models.Mention.id))) or 0) + 100
     before = _counts(sqlite_db)
     bad = kolokol("incidents", "split", str(merged), str(mentions[1]), str(unknown), db=sqlite_db.url, check=False)
