@@ -9,25 +9,15 @@ import datetime as dt
 
 import pytest
 
-from kolokol.domain import Mention, ReportInput
+from kolokol.domain import Mention
 from kolokol.extract.actors import find_actors
 from kolokol.extract.dates import find_dates
 from kolokol.extract.engines import RulesEngine
-
-
-@pytest.fixture(scope="module")
-def engine() -> RulesEngine:
-    return RulesEngine()
+from tests.extract.helpers import names, run_rules
 
 
 def extract(engine: RulesEngine, text: str, published: str = "2025-05-21", lang: str = "en") -> list[Mention]:
-    report = ReportInput(text=text, raw=b"", kind="text", origin="test", source_id="t", published=published,
-                         language=lang)
-    return engine.extract(report)
-
-
-def names(m: Mention) -> list[str]:
-    return [t.name for t in m.targets]
+    return run_rules(engine, text, published=published, lang=lang)
 
 
 # ---------------------------------------------------------------------------------------------- types

@@ -12,21 +12,11 @@ import pytest
 
 from kolokol.domain import Mention, ReportInput
 from kolokol.extract.engines import RulesEngine
-
-
-@pytest.fixture(scope="module")
-def engine() -> RulesEngine:
-    return RulesEngine()
+from tests.extract.helpers import names, run_rules
 
 
 def extract(engine: RulesEngine, text: str, lang: str = "en", published: str = "2024-09-10") -> list[Mention]:
-    report = ReportInput(text=text, raw=b"", kind="text", origin="test", source_id="t", published=published,
-                         language=lang)
-    return engine.extract(report)
-
-
-def names(m: Mention) -> list[str]:
-    return [t.name for t in m.targets]
+    return run_rules(engine, text, published=published, lang=lang)
 
 
 def dump(out: list[Mention]) -> list[dict]:

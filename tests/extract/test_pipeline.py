@@ -7,22 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from kolokol.domain import ReportInput
 from kolokol.evaluate import load_jsonl, score
-from kolokol.extract.engines import RulesEngine
 from kolokol.extract.pipeline import DEFAULT_STEPS, REGISTRY
+from tests.extract.helpers import report
 
 DATA = Path(__file__).resolve().parent.parent / "data"
-
-
-@pytest.fixture(scope="module")
-def engine() -> RulesEngine:
-    return RulesEngine()
-
-
-def report(text: str, published: str = "2024-05-20", lang: str = "en", sid: str = "t1") -> ReportInput:
-    return ReportInput(text=text, raw=b"", kind="text", origin="test", source_id=sid, published=published,
-                       language=lang)
 
 
 def test_every_default_step_is_registered():
