@@ -315,15 +315,20 @@ def _split_by_scene(doc: Document, index: int, triggers: list[Trigger]) -> list[
     """The triggers of one sentence grouped by the country of the place their own clause names as
     the scene; triggers without one join the nearest group."""
     transfer = any(t.type in TRANSFERS for t in triggers)
-    places = [p for p in doc.in_sentence(doc.places, index) if (_is_locative(doc, p) or (
-        transfer and p.kind == "city" and FROM_BEFORE.search(doc.text[max(0, p.span.start - 8):p.span.start])))
-        and not _not_a_scene(doc, p)]
+    places = [p for p in doc.in_sentence(doc.places, index)
+              if _is_scene(doc, p, transfer) and not _not_a_scene(doc, p)]
     return _group_by_anchor(doc, triggers, places, lambda p: p.country)
 
 
 # "deported from Warsaw to Dushanbe, where the GKNB detained him": a transfer happens where it starts
 # (rule incidents.transfer_from.v1).
 FROM_BEFORE = re.compile(r"(?<![\w-])(?i:from|из|изо)\s+$")
+
+
+def _is_scene(doc: Document, place: PlaceMention, transfer: bool) -> bool:
+    """Named as where the act happened: a locative, or for a transfer the city it starts from."""
+    return _is_locative(doc, place) or (transfer and place.kind == "city" and bool(
+        FROM_BEFORE.search(doc.text[max(0, place.span.start - 8):place.span.start])))
 
 
 RELATIVE_PRONOUN = re.compile(r"(?<![\w-])([\w'’-]+)\s*,?\s+(who|whom|which|that|которы\w+|которо\w+|котора\w+|"
@@ -1112,9 +1117,7 @@ def _scene_countries(doc: Document, c: Candidate) -> set[str]:
     index = min(c.sentences)
     transfer = bool(c.types & TRANSFERS)
     return {p.country for p in doc.in_sentence(doc.places, index)
-            if (_is_locative(doc, p) or (transfer and p.kind == "city" and FROM_BEFORE.search(
-                doc.text[max(0, p.span.start - 8):p.span.start])))
-            and any(_same_clause(doc.text, p.span, t.span) for t in c.triggers)}
+            if _is_scene(doc, p, transfer) and any(_same_clause(doc.text, p.span, t.span) for t in c.triggers)}
 
 
 def _scenes_conflict(doc: Document, a: Candidate, b: Candidate) -> bool:
