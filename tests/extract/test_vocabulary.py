@@ -155,6 +155,13 @@ def test_vocabulary_by_type(text, lang, expected):
     ("Officers spoke to both men; no arrest was made.", "en", "detention"),
     ("The embassy called him a convicted criminal who incites violence.", "en", "legal_action"),
     ("Государственный обвинитель настаивал на своей версии.", "ru", "legal_action"),
+    # the wider phrasings of this round: a custody, a censored event or a tail told only when it is one
+    ("The arrest was followed by protests outside the court.", "en", "surveillance"),
+    ("По вечерам там читают запрещённых в России авторов.", "ru", "censorship"),
+    ("Police seized his passport and phone.", "en", "detention"),
+    ("She spent two weeks in Istanbul with her sister.", "en", "detention"),
+    ("He deleted his old posts after the call.", "en", "censorship"),
+    ("Её поместили в больницу с температурой.", "ru", "detention"),
 ])
 def test_guards_on_ambiguous_words(text, lang, not_expected):
     assert not_expected not in live_types(text, lang), live_types(text, lang)

@@ -497,7 +497,7 @@ def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> 
             continue  # "seven supporters, among them the activist X": one of the group, not another victim
         if not any(t.kind == d.kind and same_person(_party_name(doc, t), _party_name(doc, d)) for d in distinct):
             distinct.append(t)
-    if len(triggers) < 2 or len(distinct) < 2:
+    if len(triggers) < 2 or len(distinct) < 2 or len({t.type for t in triggers}) == 1:
         scenes = _split_by_scene(doc, index, triggers)
         if len(scenes) == 1:
             scenes = _split_by_date(doc, index, triggers)
@@ -1264,7 +1264,7 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
         if cand.targets:
             merged.append(cand)
     return [c for c in merged if _acted_by_state(c) and not _detained_suspects(doc, c)
-            and not _vague_aggregate(doc, c)]
+            and not _vague_aggregate(doc, c) and not _ordinary_crime(doc, c)]
 
 
 SUSPECTS_NEXT = re.compile(r"(?<![\w-])(?:the (?:two |three |four |five )?suspects|подозреваем\w+)(?![\w-])",
@@ -1297,6 +1297,20 @@ def _vague_aggregate(doc: Document, c: Candidate) -> bool:
     text = " ".join(doc.sentences[i].text for i in c.sentences)
     return bool(VAGUE_TIME.search(text)) and not any(_is_locative(doc, p) for i in c.sentences
                                                       for p in doc.in_sentence(doc.places, i))
+
+
+NON_POLITICAL = re.compile(
+    r"(?<![\w-])(?:for|on|over)\s+(?:\w+\s+){0,2}?(?:ordinary|common|non-political|regular|general)\s+(?:criminal\s+)?"
+    r"(?:offen[cs]es|crimes|charges)|(?<![\w-])(?:за|по)\s+(?:\w+\s+){0,2}?(?:обычн|обще(?:уголовн)?|неполитическ)\w*\s+"
+    r"(?:уголовн\w+\s+)?(?:преступлени|статья|статьям|обвинени|делам)\w*", re.IGNORECASE)
+
+
+def _ordinary_crime(doc: Document, c: Candidate) -> bool:
+    """"approved the extradition of three persons, all of them for ordinary criminal offences": people
+    the report itself says were pursued for common crimes, counted and unnamed, are no incident."""
+    if not c.targets or any(t.kind != "group" for t in c.targets):
+        return False
+    return any(NON_POLITICAL.search(doc.sentences[i].text) for i in c.sentences)
 
 
 def _acted_by_state(c: Candidate) -> bool:
@@ -1650,6 +1664,11 @@ def _section_country(doc: Document, index: int) -> PlaceMention | None:
 UNKNOWN_TOWN = re.compile(r"(?:(?<![\w-])(?:in|at|near|outside)\s+(?:the\s+(?:town|village|city)\s+of\s+)?"
                           r"|(?<![\w-])(?:в|во|под)\s+(?:(?:городе|селе|поселке|посёлке|деревне|г\.)\s+)?)"
                           r"([A-ZА-ЯЁ][a-zа-яё]{2,}(?:-[A-ZА-ЯЁ][a-zа-яё]+)?)(?![\w-]|\s+[A-ZА-ЯЁ])")
+# "центр временного содержания иностранных граждан в Сахарово", "a removal centre in X": a place for
+# foreigners stands in the host state, never in the state the report is about.
+FOR_FOREIGNERS = re.compile(r"(?:иностран\w*(?:\s+граждан\w*)?|мигрант\w*|foreign(?:ers|\s+nationals)|migrants|"
+                            r"(?:removal|deportation|immigration|repatriation)\s+(?:centre|center|facility|unit))\s*$",
+                            re.IGNORECASE)
 NOT_A_TOWN = frozenset({
     "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
     "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
@@ -1658,6 +1677,11 @@ NOT_A_TOWN = frozenset({
     "июне", "июле", "августе", "сентябре", "октябре", "ноябре", "декабре", "понедельник", "вторник", "среду",
     "четверг", "пятницу", "субботу", "воскресенье", "телеграме", "телеграм-канале", "инстаграме", "фейсбуке",
     "ютубе",
+    # Institutions written with a capital ("в Центр временного содержания", "at the Embassy"): no towns.
+    "центр", "центре", "отдел", "отделе", "суд", "суде", "управление", "управлении", "изолятор", "изоляторе",
+    "комитет", "комитете", "министерство", "министерстве", "прокуратуру", "прокуратуре", "посольство",
+    "посольстве", "консульство", "консульстве", "centre", "center", "embassy", "consulate", "ministry",
+    "police", "office", "prison", "airport", "аэропорт", "аэропорту",
 })
 
 
@@ -1670,6 +1694,7 @@ def _unknown_town(doc: Document, cand: Candidate) -> Span | None:
         for m in UNKNOWN_TOWN.finditer(doc.text, sent.start, sent.end):
             s, e = m.span(1)
             if m.group(1).lower() in NOT_A_TOWN or country_of_adjective(m.group(1)) \
+                    or FOR_FOREIGNERS.search(doc.text[max(0, m.start() - 60):m.start()]) \
                     or any(p.span.start < e and s < p.span.end for p in doc.places) \
                     or any(a.span.start < e and s < a.span.end for a in doc.actors):
                 continue
