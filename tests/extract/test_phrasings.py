@@ -203,3 +203,13 @@ def test_a_counted_group_extradited_without_that_remark_is_an_incident(engine):
     text = "In March 2025 the ministry approved the extradition of four Tajik opposition supporters to Tajikistan."
     incidents = run_rules(engine, text, published="2025-06-20", lang="en")
     assert any("extradition" in m.types for m in incidents)
+
+
+def test_a_town_in_the_genitive_after_a_body_is_no_victim(engine):
+    """"вызвали в прокуратуру Куляба": the recogniser may take the lone word for a person; it is the town
+    the gazetteer knows, so no "Куляба" is named among the victims."""
+    text = ("Таджикский блогер Фарход Рахимов живёт в Стамбуле. "
+            "12 мая брата Фархода Рахимова вызвали в прокуратуру Куляба.")
+    incidents = run_rules(engine, text, published="2025-06-20", lang="ru")
+    assert incidents
+    assert all("Куляба" not in [t.name for t in m.targets] for m in incidents), [m.targets for m in incidents]

@@ -131,6 +131,11 @@ def actors_step(doc: Document) -> Document:
                       if not any(s <= a.span.start and a.span.end <= e for s, e in inside)] + relatives
         doc.actors.sort(key=lambda a: a.span.start)
     _relink_bare_surnames(doc.actors)
+    # A lone word the recogniser took for a person that is exactly a town the gazetteer knows is the
+    # town ("вызвали в прокуратуру Куляба"), not somebody (rule actors.town_not_person.v1).
+    towns = {(p.span.start, p.span.end) for p in doc.places if p.kind == "city"}
+    doc.actors = [a for a in doc.actors if not (a.kind == "person" and " " not in a.span.text.strip()
+                                                and (a.span.start, a.span.end) in towns)]
     # A place name inside a person's or organisation's name is not a place ("Gulnar Tursun").
     names = [(a.span.start, a.span.end) for a in doc.actors if a.kind in ("person", "organization")]
     if names:
