@@ -390,3 +390,15 @@ def test_a_story_year_is_forgotten_once_the_report_returns_to_its_own_time() -> 
             "A hearing is set for 10 February.")
     found = run(text, pub=dt.date(2026, 1, 14))
     assert found[-1].value == dt.date(2026, 2, 10)
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    ("Police came on the night of 4 to 5 June.", "en", "2023-06-05"),
+    ("В ночь с 4 на 5 июня пришли полицейские.", "ru", "2023-06-05"),
+    ("В ночь со 2 на 3 июня пришли полицейские.", "ru", "2023-06-03"),
+    ("He was held from 2 to 5 June.", "en", "2023-06-02"),
+    ("Его держали со 2 по 5 июня.", "ru", "2023-06-02"),
+])
+def test_a_night_told_by_two_days_is_dated_by_the_morning_it_ends_in(text: str, lang: str, expected: str) -> None:
+    """A range of days is dated by its first day; a night "of 4 to 5 June" by the second."""
+    assert [(d.value.isoformat(), d.precision) for d in run(text, lang=lang)] == [(expected, "day")]

@@ -350,10 +350,11 @@ def _build_scanners(lex: _Lexicon) -> list[_Scanner]:
     en_month = rf"(?P<mon>{_cased(lex.en_month)})(?![A-Za-z])\.?"
     en_year_part = rf"(?:(?:,\s{{0,3}}|{_SP}){year}|{_SP}(?:of{_SP})?(?P<yrel>last|this|next){_SP}year\b)?"
     en_range = (
-        rf"(?:\s{{0,2}}[-–—]\s{{0,2}}\d{{1,2}}{ordinal}(?!\d)"
-        rf"|{_SP}(?:to|through|until|and){_SP}\d{{1,2}}{ordinal}(?![\d,]))"
+        rf"(?:\s{{0,2}}[-–—]\s{{0,2}}(?P<day2>\d{{1,2}}){ordinal}(?!\d)"
+        rf"|{_SP}(?:to|through|until|and){_SP}(?P<day2b>\d{{1,2}}){ordinal}(?![\d,]))"
     )
-    ru_range = rf"(?:\s{{0,2}}[-–—]\s{{0,2}}\d{{1,2}}(?!\d)|{_SP}(?:по|и|до){_SP}\d{{1,2}}(?!\d))"
+    ru_range = (rf"(?:\s{{0,2}}[-–—]\s{{0,2}}(?P<day2>\d{{1,2}})(?!\d)"
+                rf"|{_SP}(?:по|и|до|на){_SP}(?P<day2b>\d{{1,2}})(?!\d))")
     ru_gen = [n for n, (_, form) in lex.ru_month.items() if form == "gen"]
     ru_year_part = (
         rf"(?:{_SP}{year}(?:\s{{0,2}}(?:года|году|год|г\.|г(?![а-яё])))?"
@@ -598,12 +599,23 @@ def _month_rel(pub: _Pub | None, month: int, rel: str) -> Resolved | None:
     return (dt.date(year, month, 1), "month")
 
 
+NIGHT_BEFORE = re.compile(r"(?:night\s+of|ночь\s+с|ночь\s+со)\s*\Z", re.IGNORECASE)
+
+
+def _night_end(m: re.Match[str], text: str) -> int | None:
+    """"the night of 4 to 5 May", "в ночь с 4 на 5 мая": a night is dated by the morning it ends in."""
+    second = m["day2"] or m["day2b"]
+    if second and NIGHT_BEFORE.search(text[max(0, m.start() - 12):m.start()]):
+        return int(second)
+    return None
+
+
 def _scan_en_day_month(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterator[_Cand]:
     if _glued_left(text, m.start()):
         return
     name = m["mon"].rstrip(".")
     month = lex.en_month.get(name) or lex.en_month[name.title()]
-    day = int(m["day"])
+    day = _night_end(m, text) or int(m["day"])
     year = int(m["year"]) if m["year"] else None
     yrel = _yrel(m["yrel"])
     end = m.end() - (1 if m.group().endswith(".") and not m["year"] and not yrel else 0)
@@ -615,7 +627,7 @@ def _scan_ru_day_month(m: re.Match[str], text: str, lex: _Lexicon, lang: str) ->
     if _glued_left(text, m.start()):
         return
     month = lex.ru_month[m["mon"].lower()][0]
-    day = int(m["day"])
+    day = _night_end(m, text) or int(m["day"])
     year = int(m["year"]) if m["year"] else None
     yrel = _yrel(m["yrel"])
     yield _Cand(m.start(), m.end(), "dates.ru_day_month.v1",
