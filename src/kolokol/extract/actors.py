@@ -517,7 +517,8 @@ def _compile_rules(lx: Lexicon, names: dict[str, Any]) -> dict[str, re.Pattern[s
     res["group_ru"] = re.compile(
         rf"(?<![\w-])(?P<quant>(?:(?:{ru_qual})\s+)?(?P<num>{ru_num})(?P<thousand>\s+тысяч\w{{0,2}})?"
         rf"|(?P<vague>{ru_vague}))"
-        rf"\s+(?P<mods>(?:[а-яё]+(?:-[а-яё]+)?(?:{ru_mod_end})\s+){{0,2}})(?P<noun>(?:{ru_nouns})[а-яё]{{0,4}})"
+        rf"\s+(?P<mods>(?:(?!{_RU_MONTHS_GEN}\s)[а-яё]+(?:-[а-яё]+)?(?:{ru_mod_end})\s+){{0,2}})"
+        rf"(?P<noun>(?:{ru_nouns})[а-яё]{{0,4}})"
         rf"(?![\w-])(?P<post>\s+(?P<place>(?-i:{ru_places}))(?![\w-]))?",
         re.IGNORECASE,
     )
@@ -551,6 +552,23 @@ def _compile_rules(lx: Lexicon, names: dict[str, Any]) -> dict[str, re.Pattern[s
     )
     res["org_appos"] = re.compile(
         rf",[ \t]+(?:an?|the)[ \t]+(?P<mods>(?:{org_mod}[ \t]+){{0,3}})(?P<head>{heads})(?![\w-])"
+    )
+    # "designated Group 24 a terrorist organisation", "blocked Ozodagon, a news site",
+    # "признал «Группу 24» террористической": the object of a ban or designation is an organisation
+    # when no person was found there (run after persons).
+    obj_name = rf"{cap_tok}(?:[ \t]+(?:(?:of|for|the|de)[ \t]+)?(?:{cap_tok}|\d{{1,4}}(?![\d.,]\w))){{0,4}}"
+    label = (r"(?:as[ \t]+)?(?:an?[ \t]+|the[ \t]+)?(?:[\w-]+[ \t]+)?[\"“«]?"
+             r"(?:extremist|terrorist|undesirable|foreign[ \t]+agent|illegal)")
+    res["org_object_en"] = re.compile(
+        rf"(?<![\w-])(?:designated|declared|branded|labell?ed|listed|banned|outlawed|proscribed)[ \t]+"
+        rf"(?:the[ \t]+)?(?P<name>{obj_name})[ \t]+{label}"
+        rf"|(?<![\w-])(?:blocked|shut|sealed|raided|closed|dissolved|liquidated|deregistered|banned|outlawed)"
+        rf"[ \t]+(?P<name2>{obj_name})(?=[ \t]*,[ \t]+(?:an?|the)[ \t])"
+    )
+    res["org_object_ru"] = re.compile(
+        r"(?<![\w-])(?:признал\w*|признан\w*|признать|запрети\w*|запрещен\w*|заблокирова\w*|закры\w*"
+        r"|ликвидирова\w*|внес\w*|внёс\w*|член\w*|участник\w*|сторонник\w*|активист\w*)\s+"
+        rf"[{_QUOTES_OPEN}](?P<qname>[{_UP}\d][^{_QUOTES_OPEN}{_QUOTES_CLOSE}\n]{{0,59}})[{_QUOTES_CLOSE}]"
     )
     res["org_name_before"] = re.compile(rf"(?<![\w'’.-])(?P<name>{org_name})(?:['’]s)?\Z")
     res["org_heads_lower"] = re.compile(rf"(?<![\w-])(?:{heads})(?![\w-])")
@@ -1002,6 +1020,10 @@ def _sentence_start_before(text: str, pos: int) -> bool:
 _ADJECTIVE_COMPOUND = re.compile(r"-(?:[a-z]+ed|style|born|run|wide|made|speaking|language)\Z")
 
 
+# "12 мая активисты": a day and its month are a date, not a count and a modifier ("мая" ends like one).
+_RU_MONTHS_GEN = "(?:января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря)"
+
+
 def _org_name_ok(name: str, lx: Lexicon) -> bool:
     toks = name.split()
     if not toks or len(name) < 2 or _ADJECTIVE_COMPOUND.search(toks[-1]):
@@ -1152,6 +1174,47 @@ def _find_organizations(
                     nationality=nat,
                 )
             )
+    return out
+
+
+def _ru_nominative(name: str, verb: str) -> str:
+    """The nominative of a feminine first word after a verb that governs it: «Группу 24» after
+    "признал" and «Группы 24» after "членов" are «Группа 24". Other names are kept as written."""
+    first, _, rest = name.partition(" ")
+    if len(first) < 4 or not re.fullmatch(r"[А-ЯЁ][а-яё]+", first):
+        return name
+    genitive = verb.lower().startswith(("член", "участник", "сторонник", "активист"))
+    ends = {"у": "а", "ю": "я"} if not genitive else {"ы": "а", "и": "я"}
+    if first[-1] in ends and first[-2] not in "аеёиоуыэюя":
+        first = first[:-1] + ends[first[-1]]
+    return f"{first} {rest}".strip()
+
+
+def _find_object_organizations(text: str, lx: Lexicon, occupied: _Occupied) -> list[ActorMention]:
+    """Organisations known only as the object of a ban, designation or closure ("designated Group 24
+    a terrorist organisation", "признал «Группу 24» террористической"), or as the body people are
+    members of ("троих членов «Группы 24»"): spans no person or organisation rule has claimed."""
+    res = lx.res
+    out: list[ActorMention] = []
+    found: list[tuple[int, int, str]] = []
+    for m in res["org_object_en"].finditer(text):
+        g = "name" if m.group("name") else "name2"
+        name = m.group(g)
+        first = name.split()[0]
+        if first in lx.function_words or first.lower() in lx.first_names or not _org_name_ok(name, lx):
+            continue
+        found.append((m.start(g), m.start(g) + len(name), name))
+    if _CYR.search(text):
+        for m in res["org_object_ru"].finditer(text):
+            name = m.group("qname").strip()
+            s = m.start("qname") + m.group("qname").index(name)
+            verb = m.group(0).split()[0]
+            found.append((s, s + len(name), _ru_nominative(name, verb)))
+    for s, e, canonical in found:
+        if occupied.overlaps(s, e):
+            continue
+        occupied.add(s, e)
+        out.append(_mention(text, s, e, "organization", "org_object", name=canonical, canonical=canonical))
     return out
 
 
@@ -2291,6 +2354,7 @@ def find_actors(text: str, lang: str = "en") -> list[ActorMention]:
     for p in persons:
         if not occupied.overlaps(p.start, p.end):
             occupied.add(p.start, p.end)
+    orgs += _find_object_organizations(text, lx, occupied)
     ends = {p.end: 1 for p in persons}
     starts = {p.start: 1 for p in persons}
     groups = [

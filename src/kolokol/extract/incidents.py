@@ -194,6 +194,12 @@ RU_NOMINATIVE_GROUP = re.compile(r"^(?:двое|трое|четверо|пяте
 RU_FINITE = re.compile(r"^\w+(?:ли|ла|ло|ют|ет|ит|ат|ят|ут)\b", re.IGNORECASE)
 
 
+# "a book by X", "a screening of a film by X": X is the author of banned work, not an agent.
+WORK_BY = re.compile(r"\b(?:books?|novels?|films?|documentar(?:y|ies)|videos?|songs?|articles?|poems?|plays?|works?"
+                     r"|albums?|podcasts?|paintings?|drawings?|cartoons?|posts?|essays?|lectures?|memoirs?)\s+by\s*$",
+                     re.IGNORECASE)
+
+
 def _agent_of_act(doc: Document, actor: ActorMention, triggers: list[Trigger] | None) -> bool:
     """The subject right before an active act that has its own object ("двое мужчин затолкали его в
     машину", "two men followed him home", "двое мужчин снимают на телефон посетителей"): the actor,
@@ -235,7 +241,8 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
     if actor.kind == "person" and actor.profile == "official":
         return False
     before = doc.text[max(0, actor.span.start - 60):actor.span.start]
-    if SOURCE_BEFORE.search(before) or re.search(r"\bby\s*[\[(]?\s*$", before):
+    if SOURCE_BEFORE.search(before) or (re.search(r"\bby\s*[\[(]?\s*$", before)
+                                        and not WORK_BY.search(before)):
         return False  # a source, or the agent of a passive act ("detained by five men")
     if SUSPECT_AFTER.match(doc.text, actor.span.end) or SUSPECT_BEFORE.search(before):
         return False  # the host state arresting the agents of transnational repression
