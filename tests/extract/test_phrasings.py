@@ -151,6 +151,20 @@ PHRASINGS = [
     ('ru', 'other', '12 мая консульство изъяло паспорт Фархода Рахимова.'),
     ('ru', 'other', '12 мая консульство отказало Фарходу Рахимову в продлении паспорта.'),
     ('ru', 'other', '12 мая власти заморозили счета Фархода Рахимова.'),
+    # Session 6: verdicts of treason, nationality revoked, veiled threats, lists of exiles, events refused.
+    ('en', 'legal_action', 'On 12 May a court in Dushanbe declared X a "traitor to the motherland".'),
+    ('en', 'other', 'On 12 May the Tajik authorities revoked the citizenship of X.'),
+    ('en', 'other', "On 12 May X's nationality was revoked by a decree from Dushanbe."),
+    ('en', 'threat', 'On 12 May a man from the embassy told X he should think about his family in Kulob.'),
+    ('en', 'surveillance', 'On 12 May X and two friends were photographed or followed in Istanbul by strangers.'),
+    ('en', 'surveillance', 'On 12 May X learned that embassy staff had compiled lists of Tajik exiles in Istanbul.'),
+    ('en', 'censorship', 'On 12 May a court in Dushanbe ordered access to the website of X blocked.'),
+    ('en', 'censorship', 'On 12 May the district withdrew permission for a concert by X.'),
+    ('ru', 'legal_action', '12 мая суд в Душанбе признал Фархода Рахимова предателем Родины.'),
+    ('ru', 'other', '12 мая власти Таджикистана лишили Фархода Рахимова гражданства.'),
+    ('ru', 'threat', '12 мая сотрудник посольства посоветовал Фарходу Рахимову подумать о семье.'),
+    ('ru', 'surveillance',
+     '12 мая Фарход Рахимов узнал, что сотрудники посольства составляли списки живущих в Стамбуле таджиков.'),
 ]
 
 

@@ -728,6 +728,14 @@ def _words_after(text: str, pos: int, n: int) -> list[tuple[str, int, int]]:
     return out
 
 
+def _after_name_word(text: str, pos: int, lx: Lexicon) -> bool:
+    """"President Rodrigo Chaves's government": the word before a body comes after another capitalised
+    word of a name, so it is a surname, not a town that gives the body its country."""
+    prev = _word_before(text, pos)
+    return bool(prev and prev[0][:1].isupper() and prev[0] not in lx.function_words
+                and not _sentence_start_before(text, prev[1]))
+
+
 def _strip_possessive(word: str) -> str | None:
     return word[:-2] if len(word) > 2 and word[-2] in "'’" and word[-1] == "s" else None
 
@@ -937,7 +945,8 @@ def _agency_in_context(
             ctx = lx.place_en[base]
         elif entry.place_sets_country and word in lx.place_en:  # "Bishkek police"
             ctx = lx.place_en[word]
-        elif entry.place_sets_country and word[:1].isupper() and word not in lx.not_name and word.isascii():
+        elif entry.place_sets_country and word[:1].isupper() and word not in lx.not_name and word.isascii() \
+                and not _after_name_word(text, wstart, lx):
             gazetteer_word = base or word  # "Kigali police": tried after the words that follow
         if (prev := _word_before(text, start)) and re.match(
             r"(?:сотрудник|представител)\w{0,3}\Z", prev[0], re.I
@@ -1020,6 +1029,10 @@ def _sentence_start_before(text: str, pos: int) -> bool:
 _ADJECTIVE_COMPOUND = re.compile(r"-(?:[a-z]+ed|style|born|run|wide|made|speaking|language)\Z")
 
 
+_LAW_TITLE_BEFORE = re.compile(
+    r"\b(?:Law|Act|Code|Decree|Ordinance|Resolution|Regulation|Statute|Bill)\b[^;:\n]{0,50}?\b(?:on|for|of)"
+    r"[ \t]+(?:the[ \t]+)?\Z"
+)
 # "12 мая активисты": a day and its month are a date, not a count and a modifier ("мая" ends like one).
 _RU_MONTHS_GEN = "(?:января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря)"
 
@@ -1123,6 +1136,8 @@ def _find_organizations(
         if len(toks) < 2 or any(t in lx.state_words or t in lx.org_reject_words for t in toks):
             continue
         s = m.start("name") + m.group("name").index(toks[0])
+        if _LAW_TITLE_BEFORE.search(text, max(0, s - 80), s):
+            continue  # "Law No. 58 of 2006 on the Protection of Society": a law's title, not a body
         found.append((s, m.end("name"), "org_capitalised", _nationality_before(text, m.start(), lx), None))
     if _CYR.search(text):
         for m in res["org_ru"].finditer(text):
@@ -1759,7 +1774,7 @@ def _score_run(run: list[_Tok], text: str, lx: Lexicon) -> _Person | None:
     )
 
 
-_AGE_AFTER = re.compile(r",\s+(?:aged\s+)?\d{1,2}(?:,|\s+years?\s+old|\))")
+_AGE_AFTER = re.compile(r",\s+(?:aged\s+)?\d{1,2}(?:,|\s+years?\s+old|\))|,\s+(?:a|an|the)\s+\d{1,2}-year-old\b")
 _PROFILE_WORDS = (r"activist|journalist|blogger|vlogger|businessman|businesswoman|poet|writer|dissident|imam|"
                   r"cleric|lawyer|teacher|student|refugee|exile|reporter|editor|singer|musician|artist|"
                   r"scholar|academic|researcher|engineer|doctor|opposition figure|opponent|critic|defender|"
@@ -1769,7 +1784,8 @@ _PROFILE_WORDS = (r"activist|journalist|blogger|vlogger|businessman|businesswoma
                   r"professor|pastor|priest|accountant|driver|farmer|comedian|rapper|youtuber|economist")
 _KIN_BEFORE = re.compile(
     r"(?:\b(?:his|her|their|the)\s+(?:[\w-]+\s+)?(?:wife|husband|brother|sister|son|daughter|mother|father|"
-    r"lawyer|colleague|friend|cousin|nephew|niece|uncle|aunt)|\b(?:" + _PROFILE_WORDS + r")|\b(?:Mr|Ms|Mrs|Dr)\.?)"
+    r"lawyer|colleague|friend|cousin|nephew|niece|uncle|aunt)|\b(?:" + _PROFILE_WORDS + r")|\b(?:Mr|Ms|Mrs|Dr)\.?"
+    r"|\b(?:President|Vice[ -]President|Prime Minister|Minister|Senator|Governor|Mayor|Judge|Ambassador|Sheikh))"
     r",?\s+$",
     re.IGNORECASE,
 )

@@ -196,7 +196,8 @@ RU_FINITE = re.compile(r"^\w+(?:ли|ла|ло|ют|ет|ит|ат|ят|ут)\b"
 
 # "a book by X", "a screening of a film by X": X is the author of banned work, not an agent.
 WORK_BY = re.compile(r"\b(?:books?|novels?|films?|documentar(?:y|ies)|videos?|songs?|articles?|poems?|plays?|works?"
-                     r"|albums?|podcasts?|paintings?|drawings?|cartoons?|posts?|essays?|lectures?|memoirs?)\s+by\s*$",
+                     r"|albums?|podcasts?|paintings?|drawings?|cartoons?|posts?|essays?|lectures?|memoirs?|concerts?|screenings?"
+                     r"|performances?|exhibitions?|shows?|readings?|talks?|plays?|gigs?)\s+by\s*$",
                      re.IGNORECASE)
 
 
@@ -1274,18 +1275,27 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
             and not _vague_aggregate(doc, c) and not _ordinary_crime(doc, c)]
 
 
-SUSPECTS_NEXT = re.compile(r"(?<![\w-])(?:the (?:two |three |four |five )?suspects|подозреваем\w+)(?![\w-])",
-                           re.IGNORECASE)
+SUSPECTS_NEXT = re.compile(
+    r"(?<![\w-])(?:the (?:two |three |four |five )?suspects|подозреваем\w+"
+    r"|in connection with (?:the |his |her |their |this )?(?:killing|murder|attack|shooting|stabbing"
+    r"|assassination|abduction|kidnapping|death|case(?! (?:of|against)))"
+    r"|по подозрению в (?:убийстве|нападении|похищении)|по делу об? (?:убийстве|нападении|похищении))"
+    r"(?![\w-])", re.IGNORECASE)
 
 
 def _detained_suspects(doc: Document, c: Candidate) -> bool:
     """"Police detained two Tajik nationals at the airport. Prosecutors said the suspects ...": unnamed
     people the next sentence calls suspects are the host state's arrest of attackers, not victims."""
-    if any(t.kind != "group" for t in c.targets) or not c.types <= {"detention", "legal_action"}:
+    if any(t.kind != "group" for t in c.targets):
         return False
     last = max(c.sentences)
     first = min(t.span.start for t in c.triggers)
-    if SUSPECTS_NEXT.search(doc.text, first, doc.sentences[last].end):
+    told = [m.span() for m in SUSPECTS_NEXT.finditer(doc.text, first, doc.sentences[last].end)]
+    # "задержаны по подозрению в убийстве": the killing named in the suspicion is not a second act.
+    acts = {t.type for t in c.triggers if not any(a <= t.span.start < b for a, b in told)}
+    if not acts <= {"detention", "legal_action"}:
+        return False
+    if told:
         return True  # "... had been arrested, and that the evidence indicates that the suspects ..."
     nxt = last + 1
     return nxt < len(doc.sentences) and doc.sentences[nxt].paragraph == doc.sentences[last].paragraph and bool(
@@ -1711,6 +1721,29 @@ def _unknown_town(doc: Document, cand: Candidate) -> Span | None:
     return None
 
 
+TOWN_APPOSITION = re.compile(
+    r",?\s+(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:town|city|village|settlement|suburb|municipality|port|resort"
+    r"|border town|district)\s+(?:in|of|on)\s+(?:the\s+)?(?:(?:far\s+)?(?:north|south|east|west|northern"
+    r"|southern|eastern|western|central|north-?eastern|north-?western|south-?eastern|south-?western)\s+)?"
+    r"|(?:небольш\w+\s+|приграничн\w+\s+)*(?:город\w*|пос[её]л\w*|сел\w*|деревн\w*)\s+(?:на\s+\w+\s+|в\s+)?)$",
+    re.IGNORECASE)
+
+
+def _town_apposition_country(doc: Document, town: Span) -> PlaceMention | None:
+    """The country of a town the gazetteer lacks when the report places it: "Upala, a small town in
+    northern Costa Rica", "Upala, Costa Rica"."""
+    sent = doc.sentence_at(town.start)
+    if sent is None:
+        return None
+    for p in doc.in_sentence(doc.places, sent):
+        if p.kind != "country" or p.span.start < town.end or p.span.start - town.end > 80:
+            continue
+        gap = doc.text[town.end:p.span.start]
+        if gap.strip() == "," or TOWN_APPOSITION.match(gap):
+            return p
+    return None
+
+
 BEHALF_BEFORE = re.compile(r"(?:on behalf of|at the behest of|for|tied to|linked to|attributed (?:it )?to|working for|"
                            r"по заданию|по поручению|в интересах|связанн\w* с)\s+(?:the\s+)?(?:[\w'’-]+\s+){0,3}$",
                            re.IGNORECASE)
@@ -1727,7 +1760,14 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
     anchors = [t.span for t in cand.triggers]
     dateline = _dateline(doc)
     home = _home_state(doc)
-    town = _unknown_town(doc, cand) if home else None
+    town = _unknown_town(doc, cand)
+    if town is not None and (told := _town_apposition_country(doc, town)) is not None:
+        # "in Upala, a small town in northern Costa Rica": the report says where the town lies
+        # (rule incidents.town_apposition.v1).
+        cand.trace.append("incidents.town_apposition.v1")
+        return told.country, told.span
+    if not home:
+        town = None
 
     def nearer_town(place: PlaceMention) -> bool:
         """An unknown town closer to the act than the known place ("summoned to a station in Qaryat and

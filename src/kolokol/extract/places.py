@@ -32,6 +32,7 @@ RULE_DATELINE = "places.dateline.v1"
 RULE_ACRONYM = "places.acronym.v1"
 RULE_PART = "places.hyphen_part.v1"
 RULE_REGION = "places.region_of_city.v1"
+RULE_NAMED_COUNTRY = "places.named_country.v1"
 
 # After an upper-case place at the start of a line: ", Country", "(Agency)", then a dash.
 _DATELINE_AFTER = re.compile(r"[ \t]*(?:,[^\n\-—–(]{1,60}?)?[ \t]*(?:\([^)\n]{0,40}\)[ \t]*)?(?:--?|—|–)")
@@ -171,6 +172,7 @@ def find_places(text: str, lang: str = "en") -> list[PlaceMention]:
     gaz = get_gazetteer()
     tokens = tokenize(text)
     found: list[PlaceMention] = []
+    keys: dict[int, tuple[str, ...]] = {}  # index in found -> the name's tokens
     i = 0
     while i < len(tokens):
         skip = gaz.not_place_phrase_at(tokens, i, text)
@@ -206,9 +208,31 @@ def find_places(text: str, lang: str = "en") -> list[PlaceMention]:
         else:
             rule = RULE_NAME
         found.append(_mention(text, tokens, m, rule))
+        keys[len(found) - 1] = tuple(t.norm for t in tokens[m.first:m.last + 1])
         i = m.last + 1
+    _prefer_named_countries(gaz, found, keys)
     found.sort(key=lambda p: p.span.start)
     return found
+
+
+def _prefer_named_countries(gaz: Gazetteer, found: list[PlaceMention], keys: dict[int, tuple[str, ...]]) -> None:
+    """A city whose name other countries share is read in a country the text names, when its best
+    entry lies in one the text never names: "San José" in a report about Costa Rica is not the
+    Californian city (rule places.named_country.v1)."""
+    named: dict[str, int] = {}
+    for p in found:
+        if p.kind == "country":
+            named[p.country] = named.get(p.country, 0) + 1
+    if not named:
+        return
+    ranked = sorted(named, key=lambda cc: -named[cc])
+    for k, key in keys.items():
+        p = found[k]
+        if p.kind != "city" or p.country in named:
+            continue
+        other = gaz.namesake(key, ranked)
+        if other is not None:
+            found[k] = other.mention(p.span, RULE_NAMED_COUNTRY)
 
 
 def _places_in_parts(gaz: Gazetteer, text: str, token: Token) -> list[PlaceMention]:

@@ -25,11 +25,14 @@ def _patterns(lang: str) -> list[re.Pattern[str]]:
             re.compile(rf"(?<![\w-])(?P<kin>(?i:{words}))(?=\s+(?:\w+\s+)?(?i:{_RU_ACTS}))"),
             re.compile(rf"(?<![\w-])(?i:{_RU_ACTS})\w*\s+(?:\w+\s+)?(?P<kin>(?i:{words}))(?![\w-])"),
         ]
+    # "her family house", "the family business": "family" as an attribute of a thing, not relatives.
+    thing = (r"(?!\s+(?:house|home|homes|property|properties|business|flat|apartment|farm|land|estate|name|car"
+             r"|assets)\b)")
     return [
-        re.compile(rf"(?<![\w-])[A-Z][\w-]+(?:'s|’s)\s+(?:{words})(?![\w-])"),
+        re.compile(rf"(?<![\w-])[A-Z][\w-]+(?:'s|’s)\s+(?:{words})(?![\w-]){thing}"),
         re.compile(rf"(?<![\w-])(?:the\s+)?(?:{words})\s+of\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?"),
         re.compile(rf"(?<![\w-])(?:his|her|their|my)\s+(?:(?:younger|older|elder|little|big|late|eldest|youngest)\s+)?"
-                   rf"(?:{words})(?![\w-])", re.IGNORECASE),
+                   rf"(?:{words})(?![\w-]){thing}", re.IGNORECASE),
     ]
 
 

@@ -261,6 +261,8 @@ class _Builder:
 
     def __init__(self) -> None:
         self.best: dict[tuple[str, ...], tuple[tuple[int, float], Hit]] = {}
+        # Main city names by country: "San José" is in Costa Rica as well as in California.
+        self.by_country: dict[tuple[str, ...], dict[str, tuple[float, Place]]] = {}
         self.places: dict[str, Place] = {}
         self.capitals: dict[str, Place] = {}
         # Demonyms and adjectives are never town names ("Kazakh" is not Gazakh, Azerbaijan).
@@ -272,7 +274,14 @@ class _Builder:
         replaced = self._add_curated(curated.get("places", []) or [])
         self._add_cities(cities, countries, replaced)
         names = {key: hit for key, (_rank, hit) in self.best.items()}
-        return Gazetteer(self.places, names, self.capitals, curated)
+        namesakes = {}
+        for key, per_country in self.by_country.items():
+            best = names.get(key)
+            others = [p for cc, (_w, p) in sorted(per_country.items(), key=lambda kv: -kv[1][0])
+                      if best is not None and best.source >= PRIMARY and cc != best.place.country]
+            if others:
+                namesakes[key] = others
+        return Gazetteer(self.places, names, self.capitals, curated, namesakes)
 
     def _add(self, name: str, hit: Hit, population: float = 0.0) -> None:
         rank = (hit.source, -population)
@@ -360,6 +369,11 @@ class _Builder:
             # A curated entry keeps the geonames names as alternates (stoplists still apply).
             source = ALTERNATE if gid in replaced else PRIMARY
             self._add(city["name"], Hit(place, source, None), weight)
+            if source == PRIMARY:
+                for key in _name_keys(city["name"]):
+                    per_country = self.by_country.setdefault(key, {})
+                    if cc not in per_country or per_country[cc][0] < weight:
+                        per_country[cc] = (weight, place)
             if focus or pop >= CYRILLIC_MIN_POP:
                 self._add_alternates(city, place, weight, focus)
 
@@ -395,8 +409,10 @@ class Gazetteer:
     """Place names -> `Place`, resolved best-first, and matched in token lists."""
 
     def __init__(self, places: dict[str, Place], names: dict[tuple[str, ...], Hit],
-                 capitals: dict[str, Place], curated: dict[str, Any]) -> None:
+                 capitals: dict[str, Place], curated: dict[str, Any],
+                 namesakes: dict[tuple[str, ...], list[Place]] | None = None) -> None:
         self.places = places
+        self._namesakes = namesakes or {}
         self._names = names
         self._capitals = capitals
         self._country_places = {p.country: p for p in places.values() if p.kind == "country"}
@@ -431,6 +447,8 @@ class Gazetteer:
             "names": [[" ".join(key), where[hit.place.gazetteer_id], hit.source,
                        sorted(hit.acronym) if hit.acronym else None] for key, hit in self._names.items()],
             "capitals": {cc: p.gazetteer_id for cc, p in self._capitals.items()},
+            "namesakes": [[" ".join(key), [where[p.gazetteer_id] for p in others]]
+                          for key, others in self._namesakes.items()],
         }
 
     @classmethod
@@ -441,9 +459,19 @@ class Gazetteer:
         names = {tuple(r[0].split(" ")): Hit(order[r[1]], int(r[2]), frozenset(r[3]) if r[3] else None)
                  for r in data["names"]}
         capitals = {cc: places[gid] for cc, gid in data["capitals"].items()}
-        return cls(places, names, capitals, curated)
+        namesakes = {tuple(r[0].split(" ")): [order[i] for i in r[1]] for r in data["namesakes"]}
+        return cls(places, names, capitals, curated, namesakes)
 
     # -- queries
+
+    def namesake(self, key: tuple[str, ...], countries: Iterable[str]) -> Place | None:
+        """A city of the same main name in one of `countries`, when the name's best entry lies
+        elsewhere ("San José" in a report about Costa Rica), else None."""
+        wanted = list(countries)
+        for place in self._namesakes.get(key, ()):
+            if place.country in wanted:
+                return place
+        return None
 
     def country(self, code: str) -> Place | None:
         """The country entry for an ISO alpha-2 code."""
@@ -528,7 +556,7 @@ def _lookup_prefixes() -> frozenset[str]:
     return frozenset(normalize_token(w) for w in load_data("places.yaml").get("lookup_prefixes", []))
 
 
-CACHE_FORMAT = "gazetteer-1"
+CACHE_FORMAT = "gazetteer-2"
 
 
 def _cache_file() -> Path | None:

@@ -1,0 +1,99 @@
+"""Where an act happened and who is named in it, for reports from outside the post-Soviet region the
+name lexicon knows: a city other countries share, a town the gazetteer lacks that the report places,
+names made sure by an age or a title, and the things that only look like victims (a family house, a
+law's title, suspects arrested for the act). Sentences written for these tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from kolokol.extract.actors import find_actors
+from kolokol.extract.places import find_places
+from kolokol.extract.relatives import find_relatives
+from tests.extract.helpers import run_rules
+
+
+@pytest.mark.parametrize("text,country", [
+    ("Exiles in Costa Rica say they were followed in San José.", "CR"),
+    ("The conference on exile media took place in San Jose last spring.", "US"),
+    ("Refugees from Lebanon said the meeting in Tripoli was watched.", "LB"),
+])
+def test_a_shared_city_name_is_read_in_the_country_the_text_names(text, country):
+    cities = [p for p in find_places(text) if p.kind == "city"]
+    assert [p.country for p in cities] == [country], [(p.name, p.country) for p in cities]
+
+
+def test_a_city_in_a_named_country_keeps_its_own_entry():
+    places = find_places("Critics of the government in Bishkek met exiles in Kyrgyzstan and in Russia.")
+    assert [(p.name, p.country) for p in places if p.kind == "city"] == [("Bishkek", "KG")]
+
+
+def test_an_unlisted_town_the_report_places_gives_the_country(engine):
+    text = ("Honduran exiles say the long arm of Tegucigalpa reaches them abroad. "
+            "On 4 March, Marvin Osorio Banegas, a 47-year-old former union leader, was shot dead outside his "
+            "shop in Jalteva, a small town in southern Guatemala near the Honduran border.")
+    incidents = run_rules(engine, text, published="2025-04-01", lang="en")
+    killing = next(m for m in incidents if "killing" in m.types)
+    assert killing.country == "GT", (killing.country, killing.place)
+    assert [t.name for t in killing.targets] == ["Marvin Osorio Banegas"]
+
+
+@pytest.mark.parametrize("text,name", [
+    ("Yesterday, Wendell Obregón Ruiz, a 61-year-old retired pilot, left the city.", "Wendell Obregón Ruiz"),
+    ("The statement of President Tomasz Brzeczyk was read aloud.", "Tomasz Brzeczyk"),
+])
+def test_an_unknown_name_is_a_person_after_an_age_or_a_title(text, name):
+    persons = [a.span.text for a in find_actors(text, "en") if a.kind == "person"]
+    assert persons == [name]
+
+
+def test_a_surname_before_a_government_gives_it_no_country():
+    """"President Rodrigo Chaves's government": Chaves is also a Portuguese town, but here the word
+    ends a name, so the government has no country from it."""
+    (gov,) = [a for a in find_actors("President Rodrigo Chaves's government condemned it.", "en")
+              if a.kind == "agency"]
+    assert gov.country != "PT"
+
+
+@pytest.mark.parametrize("text", [
+    "The court ordered her family house in León confiscated.",
+    "Police searched the family business of the journalist.",
+])
+def test_family_as_an_attribute_of_a_thing_is_no_relative(text):
+    relatives, _ = find_relatives(text, "en", [])
+    assert relatives == []
+
+
+def test_family_members_are_still_relatives():
+    relatives, _ = find_relatives("Officers questioned his family about the blog.", "en", [])
+    assert [r.span.text for r in relatives] == ["his family"]
+
+
+def test_a_laws_title_is_no_organisation():
+    text = "The court applied Law No. 58 of 2006 on the Protection of Society from Terrorist Acts."
+    assert [a for a in find_actors(text, "en") if a.kind == "organization"] == []
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "A dissident was shot dead in Upala in July. Two men were arrested in Los Chiles in connection "
+           "with the killing."),
+    ("ru", "В июле в Стамбуле убит оппозиционер Фарход Рахимов. Через неделю двое мужчин были задержаны по "
+           "подозрению в убийстве."),
+])
+def test_people_arrested_for_the_act_are_no_victims(engine, lang, text):
+    incidents = run_rules(engine, text, published="2025-08-01", lang=lang)
+    assert not any("detention" in m.types for m in incidents), [(m.types, m.targets) for m in incidents]
+
+
+def test_natives_of_a_region_are_a_counted_group():
+    groups = [a for a in find_actors("Задержали не менее девяти выходцев из Каракалпакстана.", "ru")
+              if a.kind == "group"]
+    assert [g.count for g in groups] == [9]
+
+
+def test_a_sentence_with_a_ban_and_a_revoked_citizenship_is_one_act(engine):
+    text = ("In 2020, a court in Manama sentenced Jaffar al-Bahrani in absentia to ten years and revoked his "
+            "citizenship under Law No. 58 of 2006 on the Protection of Society from Terrorist Acts.")
+    incidents = run_rules(engine, text, published="2025-06-01", lang="en")
+    assert len(incidents) == 1, [(m.types, [t.name for t in m.targets]) for m in incidents]
+    assert "legal_action" in incidents[0].types
