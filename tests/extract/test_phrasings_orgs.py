@@ -40,6 +40,7 @@ PHRASINGS = [
      "On 12 May a court in Dushanbe banned a book by Farhod Rahimov as extremist."),
     ("en", "censorship", "Farhod Rahimov",
      "On 12 May police in Istanbul stopped a screening of a film by Farhod Rahimov."),
+    ("en", "censorship", "Paik", "On 12 May a court in Dushanbe ordered access to the Paik website blocked."),
     ("en", "other", "Payom",
      "On 12 May the bank accounts of the Payom movement in Istanbul were frozen at Tajikistan's request."),
     ("ru", "closure", "Нур", "12 мая полиция опечатала помещение центра «Нур» в Стамбуле."),

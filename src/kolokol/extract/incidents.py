@@ -266,7 +266,7 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
     if actor.kind == "organization" and (PROXY_BEFORE.search(before[-40:]) or PROXY_AFTER.match(
             doc.text, actor.span.end)):
         return False  # "the embassy-backed Young Patriots' League": a proxy of the state, not a victim
-    if actor.kind == "organization" and re.search(r"\b(?:in|at|from|to|into|inside|outside|near)\s+the\s+$",
+    if actor.kind == "organization" and re.search(r"\b(?<!access )(?:in|at|from|to|into|inside|outside|near)\s+the\s+$",
                                                   before):
         return False  # "taken from the Sakharovo centre": a place, not a victim
     index = doc.sentence_at(actor.span.start)
