@@ -97,3 +97,36 @@ def test_a_sentence_with_a_ban_and_a_revoked_citizenship_is_one_act(engine):
     incidents = run_rules(engine, text, published="2025-06-01", lang="en")
     assert len(incidents) == 1, [(m.types, [t.name for t in m.targets]) for m in incidents]
     assert "legal_action" in incidents[0].types
+
+
+@pytest.mark.parametrize("lang,text,country", [
+    ("ru", "Российский блогер Вениамин Кротов давно уехал из страны. В четверг Генеральная прокуратура России "
+           "направила в Ереван официальный запрос о выдаче Вениамина Кротова.", "AM"),
+    ("ru", "Российский блогер Вениамин Кротов давно уехал из страны. 12 мая Генеральная прокуратура России "
+           "направила властям Черногории запрос о выдаче Вениамина Кротова.", "ME"),
+    ("en", "Tajik blogger Farhod Rahimov left his country in 2019. On 12 May Tajikistan's prosecutor general "
+           "sent Turkey a request for the extradition of Farhod Rahimov.", "TR"),
+])
+def test_a_request_for_extradition_happens_in_the_state_asked(engine, lang, text, country):
+    incidents = run_rules(engine, text, published="2025-06-20", lang=lang)
+    (request,) = [m for m in incidents if "extradition" in m.types]
+    assert (request.country, request.origin_country) == (country, "RU" if lang == "ru" else "TJ")
+
+
+@pytest.mark.parametrize("sentence", [
+    "On 12 May Tajikistan asked Turkey to extradite Farhod Rahimov.",
+    "On 12 May an extradition request for Farhod Rahimov reached Ankara.",
+])
+def test_requests_to_extradite_told_other_ways(engine, sentence):
+    text = "Tajik blogger Farhod Rahimov lives in Istanbul. " + sentence
+    incidents = run_rules(engine, text, published="2025-06-20", lang="en")
+    assert any("extradition" in m.types and m.date == "2025-05-12" for m in incidents), [m.types for m in incidents]
+
+
+def test_he_stands_for_the_journalist_not_for_his_outlet(engine):
+    text = ("Ilkin Mammadli, 41, founded the news site Sahil Xabar in 2017. In 2023, a court in Baku ordered "
+            "access to the Sahil Xabar website blocked. He left for Georgia in 2021. In October 2024, the State "
+            "Security Service charged him in absentia with smuggling.")
+    incidents = run_rules(engine, text, published="2025-06-20", lang="en")
+    charge = next(m for m in incidents if m.date == "2024-10")
+    assert [t.name for t in charge.targets] == ["Ilkin Mammadli"], [(m.types, m.targets) for m in incidents]

@@ -636,6 +636,8 @@ def _agrees(doc: Document, actor: ActorMention, gender: str | None, number: str 
         return False
     if number == "pl" and actor.kind == "person" and not _plural(actor):
         return False  # "they", "their diaspora" do not stand for one named person
+    if gender is not None and actor.kind == "organization" and doc.lang != "ru":
+        return False  # "he", "him" stand for a person, never for an outlet (Russian gender is grammatical)
     if gender is not None and actor.kind == "person":
         own = _gender(doc, actor)
         if own is not None and own != gender:
@@ -679,8 +681,8 @@ def _recent_target(doc: Document, index: int, triggers: list[Trigger] | None = N
                 return []  # "the men" are the suspected agents named just before
             if actor in targets:
                 return [actor]
-        if not [a for a in targets if a.kind != "organization"] and targets:
-            return targets[-1:]
+        if not [a for a in targets if a.kind != "organization"] and targets and (gender is None or doc.lang == "ru"):
+            return targets[-1:]  # "they" may be an outlet; "he" and "she" are people
     if wants_org:
         # The organisation may have been named earlier in the report.
         orgs = [a for a in doc.actors if a.kind == "organization" and a.span.start < sent.start and _is_target(a, doc)]
@@ -1721,6 +1723,29 @@ def _unknown_town(doc: Document, cand: Candidate) -> Span | None:
     return None
 
 
+EXTRADITION_REQUEST = re.compile(r"запрос|request|asked|urged|pressed|called on|demand|sought|seek|ходатайств|требова"
+                                 r"|добива|запраш", re.IGNORECASE)
+
+
+def _request_addressee(doc: Document, cand: Candidate) -> tuple[str, Span] | None:
+    """The state asked to extradite: a place or a body of another state than the requester named in the
+    request's own sentence ("направила властям Черногории запрос о выдаче" -> ME)."""
+    if not cand.triggers or not all(t.type == "extradition" and EXTRADITION_REQUEST.search(t.span.text)
+                                    for t in cand.triggers):
+        return None
+    requesters = {a.country for a in cand.perpetrators if a.country and a.span.end <= cand.triggers[0].span.start}
+    if not requesters:
+        return None
+    index = cand.triggers[0].sentence
+    named = [(p.country, p.span) for p in doc.in_sentence(doc.places, index)] + [
+        (a.country, a.span) for a in doc.in_sentence(doc.actors, index) if a.kind == "agency" and a.country]
+    others = [(cc, span) for cc, span in sorted(named, key=lambda n: n[1].start) if cc not in requesters
+              and not any(t.span.start <= span.start < t.span.end for t in cand.targets)]
+    if not others:
+        return None
+    return others[0]
+
+
 TOWN_APPOSITION = re.compile(
     r",?\s+(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:town|city|village|settlement|suburb|municipality|port|resort"
     r"|border town|district)\s+(?:in|of|on)\s+(?:the\s+)?(?:(?:far\s+)?(?:north|south|east|west|northern"
@@ -1768,6 +1793,11 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
         return told.country, told.span
     if not home:
         town = None
+    if (addressee := _request_addressee(doc, cand)) is not None:
+        # "направила в Ереван запрос о выдаче", "asked Turkey to extradite": a request for an extradition
+        # happens where the person is, in the state asked (rule incidents.request_addressee.v1).
+        cand.trace.append("incidents.request_addressee.v1")
+        return addressee
 
     def nearer_town(place: PlaceMention) -> bool:
         """An unknown town closer to the act than the known place ("summoned to a station in Qaryat and
