@@ -402,3 +402,14 @@ def test_a_story_year_is_forgotten_once_the_report_returns_to_its_own_time() -> 
 def test_a_night_told_by_two_days_is_dated_by_the_morning_it_ends_in(text: str, lang: str, expected: str) -> None:
     """A range of days is dated by its first day; a night "of 4 to 5 June" by the second."""
     assert [(d.value.isoformat(), d.precision) for d in run(text, lang=lang)] == [(expected, "day")]
+
+
+@pytest.mark.parametrize("lang,text,expected", [
+    ("ru", "Он жил там. 12 мая он пропал. Через два дня его показали по телевизору.", "2025-05-14"),
+    ("en", "He lived there. On 12 May he vanished. Two days later he was shown on television.", "2025-05-14"),
+])
+def test_a_background_verb_in_an_earlier_sentence_does_not_void_the_anchor(lang, text, expected):
+    """"He lived there. On 12 May ...": "lived" belongs to the sentence before, so 12 May still anchors
+    "two days later" (the background look-back stops at a sentence end)."""
+    found = find_dates(text, dt.date(2025, 6, 20), "day", lang)
+    assert [d.iso() for d in found][-1] == expected, [(d.span.text, d.iso()) for d in found]

@@ -130,3 +130,17 @@ def test_he_stands_for_the_journalist_not_for_his_outlet(engine):
     incidents = run_rules(engine, text, published="2025-06-20", lang="en")
     charge = next(m for m in incidents if m.date == "2024-10")
     assert [t.name for t in charge.targets] == ["Ilkin Mammadli"], [(m.types, m.targets) for m in incidents]
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "Tajik blogger Farhod Rahimov lived in Istanbul. On 12 May he disappeared from a street in Istanbul. "
+           "Two days later he appeared on Tajik state television, reading a confession."),
+    ("ru", "Таджикский блогер Фарход Рахимов жил в Стамбуле. 12 мая он пропал на улице в Стамбуле. "
+           "Через два дня таджикское государственное телевидение показало покаянное видео Фархода Рахимова."),
+])
+def test_a_confession_filmed_after_a_seizure_is_its_own_act_in_the_state_that_shows_it(engine, lang, text):
+    incidents = run_rules(engine, text, published="2025-06-20", lang=lang)
+    confession = [m for m in incidents if m.types == ["ill_treatment"]]
+    assert confession and confession[0].country == "TJ", [(m.types, m.country, m.date) for m in incidents]
+    assert confession[0].date == "2025-05-14"
+    assert any("abduction" in m.types and m.country == "TR" for m in incidents)

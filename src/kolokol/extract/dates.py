@@ -928,7 +928,7 @@ _SENTENCE_END = re.compile(r"[.!?]\s|\n")
 _BACKGROUND = re.compile(
     r"(?<![\w-])(?:lived|living|lives|based|moved|fled|settled|arrived|emigrated|relocated|born|founded|formed|"
     r"created|established|живет|живёт|жил\w*|живш\w*|живущ\w*|проживает|переехал\w*|уехал\w*|эмигрировал\w*|"
-    r"родил\w*|основан\w*|создан\w*)\s+(?:\S+\s+){0,3}?(?:in|since|on|в|с|со)?\s*\Z")
+    r"родил\w*|основан\w*|создан\w*)\s+(?:[^\s.!?;]+\s+){0,3}?(?:in|since|on|в|с|со)?\s*\Z")
 _EVENT_AFTER = re.compile(r"\s{1,3}(?:после\s+)?(?:(?:the|his|her|their|its|его|её|ее|их)\s+)?([^\W\d_]{4,})",
                           re.IGNORECASE)
 

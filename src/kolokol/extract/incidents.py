@@ -1159,10 +1159,23 @@ def _is_caption(doc: Document, index: int) -> bool:
     return not verbs
 
 
+CONFESSION = re.compile(r"confess|repent|televis|\btv\b|sheet of paper|покаян|признани|телевид|видео", re.IGNORECASE)
+TRANSFER = {"rendition", "abduction", "deportation", "extradition"}
+
+
+def _confession_after_transfer(prev: Candidate, cand: Candidate) -> bool:
+    """"On 19 June he was taken ...; two days later he was on Tajik state television reading a confession":
+    the confession is filmed in the state he was taken to, a second act, not a step of the seizure."""
+    return cand.types == {"ill_treatment"} and bool(prev.types & TRANSFER) and all(
+        CONFESSION.search(t.span.text) for t in cand.triggers)
+
+
 def _types_continue(prev: Candidate, cand: Candidate) -> bool:
     """Can `cand` carry on telling `prev`'s act: the same kind of act, the next step of one custody
     ("detained ... a court fined him"), or a threat that came with it; not a detention after an
-    intimidation campaign."""
+    intimidation campaign, nor a confession filmed after a transfer."""
+    if _confession_after_transfer(prev, cand):
+        return False
     return bool(prev.types & cand.types) or bool(prev.types & CUSTODY and cand.types <= CUSTODY) or (
         cand.types <= {"threat"}) or ("legal_action" in prev.types and cand.types <= {"fine", "other"})
 
@@ -1185,7 +1198,7 @@ def _same_victim(doc: Document, merged: list[Candidate], cand: Candidate) -> Can
     scenes."""
     sent = doc.sentences[cand.first_sentence]
     for prev in reversed(merged):
-        if not _shares_target(doc, prev, cand):
+        if not _shares_target(doc, prev, cand) or _confession_after_transfer(prev, cand):
             continue
         last = max(prev.sentences)
         prev_par = doc.sentences[last].paragraph
@@ -1723,6 +1736,24 @@ def _unknown_town(doc: Document, cand: Candidate) -> Span | None:
     return None
 
 
+STATE_SCREEN = re.compile(
+    r"(?<![\w-])([A-Z][a-z]+|[а-яё]+(?:ском|ское|ского|ским))\s+(?:(?:state|state-run|pro-government"
+    r"|государственн\w+|провластн\w+)\s+)?(?:television|TV|broadcaster|телевидени\w+|телеканал\w*)(?![\w-])",
+    re.IGNORECASE)
+
+
+def _confession_state(doc: Document, cand: Candidate) -> tuple[str, Span] | None:
+    """The state whose television broadcast a coerced confession, for an act that is only that."""
+    if cand.types != {"ill_treatment"} or not all(CONFESSION.search(t.span.text) for t in cand.triggers):
+        return None
+    for i in sorted(cand.sentences):
+        for m in STATE_SCREEN.finditer(doc.sentences[i].text):
+            if code := country_of_adjective(m.group(1)):
+                start = doc.sentences[i].start + m.start(1)
+                return code, Span(start, start + len(m.group(1)), m.group(1))
+    return None
+
+
 EXTRADITION_REQUEST = re.compile(r"запрос|request|asked|urged|pressed|called on|demand|sought|seek|ходатайств|требова"
                                  r"|добива|запраш", re.IGNORECASE)
 
@@ -1793,6 +1824,11 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
         return told.country, told.span
     if not home:
         town = None
+    if (screen := _confession_state(doc, cand)) is not None:
+        # "he appeared on Tajik state television reading a confession": filmed where he is held, in the
+        # state whose television shows it (rule incidents.confession_state.v1).
+        cand.trace.append("incidents.confession_state.v1")
+        return screen
     if (addressee := _request_addressee(doc, cand)) is not None:
         # "направила в Ереван запрос о выдаче", "asked Turkey to extradite": a request for an extradition
         # happens where the person is, in the state asked (rule incidents.request_addressee.v1).
@@ -2249,7 +2285,8 @@ def infer_renditions(doc: Document, candidates: list[Candidate]) -> list[Candida
             cand.trace.append(f"incidents.inferred_rendition.v1: reappeared in {state[0]} custody")
             for other in candidates:
                 if other is not cand and set(other.sentences) <= {index} and (
-                        not other.targets or _shares_target(doc, cand, other)):
+                        not other.targets or _shares_target(doc, cand, other)) and not _confession_after_transfer(
+                        cand, other):
                     dropped.add(id(other))
                     cand.trace.append(f"sentence {index}: the rendition's end, not an act of its own")
             break
