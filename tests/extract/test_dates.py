@@ -413,3 +413,26 @@ def test_a_background_verb_in_an_earlier_sentence_does_not_void_the_anchor(lang,
     "two days later" (the background look-back stops at a sentence end)."""
     found = find_dates(text, dt.date(2025, 6, 20), "day", lang)
     assert [d.iso() for d in found][-1] == expected, [(d.span.text, d.iso()) for d in found]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Третьего февраля я выступила на митинге.", "2025-02-03"),
+    ("Двадцать пятого мая 2024 года его задержали.", "2024-05-25"),
+    ("Тридцать первого декабря прошлого года он уехал.", "2024-12-31"),
+])
+def test_a_russian_day_told_as_an_ordinal_word(text, expected):
+    found = find_dates(text, dt.date(2025, 6, 20), "day", "ru")
+    assert [d.iso() for d in found] == [expected]
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("ru", "Утром 9 марта его затолкали в микроавтобус. В сентябре суд отклонил жалобу.\n\n"
+           "Через неделю после похищения к его матери пришли сотрудники ФСБ."),
+    ("en", "On 9 March four men bundled him into a van. In September the court rejected his appeal.\n\n"
+           "A week after the abduction, officers visited his mother."),
+])
+def test_after_an_act_told_with_another_word_counts_from_that_act(lang, text):
+    """"через неделю после похищения" when the abduction was told as "затолкали в микроавтобус": the
+    anchor is the date of that act, not the last date told."""
+    found = find_dates(text, dt.date(2025, 11, 20), "day", lang)
+    assert found[-1].iso() == "2025-03-16", [(d.span.text, d.iso()) for d in found]

@@ -248,6 +248,8 @@ class _Lexicon:
     ru_weekday: dict[str, int]
     ru_season: dict[str, int]
     ru_number: dict[str, int]
+    ru_ordinal_day: dict[str, int]
+    ru_ordinal_tens: dict[str, int]
     ru_unit: dict[str, tuple[str, bool]]
     ru_direction: dict[str, str]
     ru_rel: dict[str, str]
@@ -297,6 +299,8 @@ def _lexicon() -> _Lexicon:
         ru_weekday=ru_weekday,
         ru_season=dict(ru["seasons"]),
         ru_number=dict(ru["numbers"]),
+        ru_ordinal_day=dict(ru.get("ordinal_days") or {}),
+        ru_ordinal_tens=dict(ru.get("ordinal_tens") or {}),
         ru_unit={k: (v[0], bool(v[1])) for k, v in ru["units"].items()},
         ru_direction=dict(ru["directions"]),
         ru_rel=dict(ru["relative_words"]),
@@ -391,6 +395,14 @@ def _build_scanners(lex: _Lexicon) -> list[_Scanner]:
                 rf"(?P<day>\d{{1,2}})(?:-?го)?{ru_range}?{_SP}(?P<mon>{_alternation(ru_gen)}){no_ru}{ru_year_part}"
             ),
             _scan_ru_day_month, None, True,
+        ),
+        # третьего февраля, двадцать пятого мая 2024 года
+        _Scanner(
+            re.compile(
+                rf"(?:(?P<tens>{_alternation(lex.ru_ordinal_tens)}){_SP})?(?P<ord>{_alternation(lex.ru_ordinal_day)})"
+                rf"{_SP}(?P<mon>{_alternation(ru_gen)}){no_ru}{ru_year_part}"
+            ),
+            _scan_ru_ordinal_day, frozenset(lex.ru_ordinal_day) | frozenset(lex.ru_ordinal_tens), True,
         ),
         # в марте, в декабре 2022 года, с марта, январь 2023
         _Scanner(
@@ -631,6 +643,19 @@ def _scan_ru_day_month(m: re.Match[str], text: str, lex: _Lexicon, lang: str) ->
     year = int(m["year"]) if m["year"] else None
     yrel = _yrel(m["yrel"])
     yield _Cand(m.start(), m.end(), "dates.ru_day_month.v1",
+                _lazy(lambda pub: _explicit_ru(year, month, day, pub, yrel)), **_year_kind(year, month, day, yrel))
+
+
+def _scan_ru_ordinal_day(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterator[_Cand]:
+    if _glued_left(text, m.start()):
+        return
+    day = lex.ru_ordinal_day[m["ord"].lower()] + (lex.ru_ordinal_tens[m["tens"].lower()] if m["tens"] else 0)
+    if day > 31:
+        return
+    month = lex.ru_month[m["mon"].lower()][0]
+    year = int(m["year"]) if m["year"] else None
+    yrel = _yrel(m["yrel"])
+    yield _Cand(m.start(), m.end(), "dates.ru_ordinal_day.v1",
                 _lazy(lambda pub: _explicit_ru(year, month, day, pub, yrel)), **_year_kind(year, month, day, yrel))
 
 
@@ -943,6 +968,8 @@ def _event_anchor(text: str, c: _Cand, out: list[DateMention]) -> Resolved | Non
     stem = m.group(1).lower()[:5]
     if len(stem) < 5:
         return None
+    stems = next((group for group in _event_stems() if any(stem.startswith(g) for g in group)), (stem,))
+    alternation = "|".join(re.escape(g) for g in stems)
     here = max((e.end() for e in _SENTENCE_END.finditer(text, max(0, c.start - 400), c.start)), default=0)
     for d in reversed(out):
         if d.span.end > here:
@@ -951,9 +978,15 @@ def _event_anchor(text: str, c: _Cand, out: list[DateMention]) -> Resolved | Non
                  default=0)
         hi = _SENTENCE_END.search(text, d.span.end)
         sentence = text[lo:hi.start() if hi else len(text)].lower()
-        if re.search(rf"(?<![\w-]){re.escape(stem)}", sentence):
+        if re.search(rf"(?<![\w-])(?:{alternation})", sentence):
             return (d.value, d.precision)
     return None
+
+
+@cache
+def _event_stems() -> list[tuple[str, ...]]:
+    """Groups of stems naming one kind of act (dates.yaml `event_stems`)."""
+    return [tuple(str(s).lower() for s in group) for group in load_lexicon("dates.yaml").get("event_stems") or []]
 
 
 def _anchor_of(text: str, candidates: list[_Cand], i: int, out: list[DateMention],
