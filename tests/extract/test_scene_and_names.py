@@ -144,3 +144,39 @@ def test_a_confession_filmed_after_a_seizure_is_its_own_act_in_the_state_that_sh
     assert confession and confession[0].country == "TJ", [(m.types, m.country, m.date) for m in incidents]
     assert confession[0].date == "2025-05-14"
     assert any("abduction" in m.types and m.country == "TR" for m in incidents)
+
+
+def test_the_act_a_threat_demands_is_no_act_and_the_threat_happens_where_she_lives(engine):
+    text = ("Ксения Вольская руководит в Париже ассоциацией «Мост». 28 апреля ей позвонил мужчина, "
+            "представившийся сотрудником посольства России, и посоветовал «закрыть лавочку», пока "
+            "«родителям в Рязани не стало хуже».")
+    incidents = run_rules(engine, text, published="2025-06-20", lang="ru")
+    assert [(m.types, m.country) for m in incidents] == [(["threat"], "FR")]
+
+
+def test_a_quoted_talk_before_the_warning_is_still_an_act(engine):
+    text = ("На прошлой неделе журналистку Ольгу Пименову вызвали в Центр «Э» в Петрозаводске. С ней провели "
+            "«профилактическую беседу» и предупредили, что она может стать фигуранткой дела.")
+    incidents = run_rules(engine, text, published="2025-06-20", lang="ru")
+    assert any("interrogation" in m.types for m in incidents), [m.types for m in incidents]
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("ru", "Правозащитники Казахстана фиксируют задержания беженцев. 34-летнего Бахтияра Жанибекулы, "
+           "этнического казаха из Каракалпакстана, задержали сотрудники полиции 6 июля по запросу "
+           "Генеральной прокуратуры Узбекистана."),
+])
+def test_an_arrest_at_a_states_request_with_no_place_is_not_in_that_state(engine, lang, text):
+    incidents = run_rules(engine, text, published="2025-07-20", lang=lang)
+    (arrest,) = [m for m in incidents if "detention" in m.types]
+    assert (arrest.country, arrest.origin_country) == ("KZ", "UZ")
+
+
+@pytest.mark.parametrize("text,not_place", [
+    ("Правозащитники из Франции сообщили: 6 июля в Лионе задержали Азамата Усенова, уроженца Оша.", "Ош"),
+    ("Ксения Вольская живёт в Париже. 28 апреля мужчина позвонил Ксении Вольской и пригрозил: «подумай о "
+     "родителях в Рязани».", "Рязань"),
+])
+def test_where_a_person_comes_from_or_a_place_in_quoted_words_is_not_the_scene(engine, text, not_place):
+    incidents = run_rules(engine, text, published="2025-07-20", lang="ru")
+    assert incidents and all(m.place != not_place for m in incidents), [(m.types, m.place) for m in incidents]

@@ -1060,6 +1060,12 @@ def build_candidates(doc: Document) -> list[Candidate]:
             continue
         live = [t for t in by_sentence[index] if not _relative_clause_victim(doc, index, t)]
         live = [t for t in live if not _past_relative_act(doc, t, live)] or live
+        threats = [t for t in live if t.type == "threat" and not _trigger_in_quote(doc, t)]
+        if threats:
+            # «закрыть лавочку», "close the centre or else": an act named in the quoted words of a threat is
+            # what the threat demands, not an act done (rule incidents.quoted_demand.v1).
+            first = min(t.span.start for t in threats)
+            live = [t for t in live if t.type == "threat" or t.span.start < first or not _trigger_in_quote(doc, t)]
         if not live or all(EVALUATED_BEFORE.search(doc.text[max(0, t.span.start - 40):t.span.start])
                            and any(t.type in c.types for c in candidates) for t in live):
             continue  # "назвал штраф матери местью", "condemned the arrest": an act told before, judged
@@ -1485,6 +1491,29 @@ PEOPLE_IN = re.compile(r"(?<![\w-])(?:friends|contacts|acquaintances|relatives|c
                        re.IGNORECASE)
 
 
+ORIGIN_FROM = re.compile(r"(?:этническ\w+\s+[а-яё]+|уроженц\w*|уроженк\w*|выходц\w*|выходец|родом|native|natives"
+                         r"|originally|hails?|hailing)\s+(?:(?:from|of|из|с)\s+)?(?:the\s+)?$", re.IGNORECASE)
+
+
+def _in_quote(doc: Document, place: PlaceMention) -> bool:
+    """Inside quoted words of its sentence: after an opening « or “ not yet closed, or after an odd
+    number of straight double quotes."""
+    index = doc.sentence_at(place.span.start)
+    if index is None:
+        return False
+    before = doc.text[doc.sentences[index].start:place.span.start]
+    if before.count("«") > before.count("»") or before.count("“") > before.count("”"):
+        return True
+    return before.count('"') % 2 == 1
+
+
+def _trigger_in_quote(doc: Document, trig: Trigger) -> bool:
+    before = doc.text[doc.sentences[trig.sentence].start:trig.span.start]
+    if before.count("«") > before.count("»") or before.count("“") > before.count("”"):
+        return True
+    return before.count('"') % 2 == 1
+
+
 REFERENCE_PLACE = re.compile(r"(?:after|since|before|following|после|до|с момента)\s+(?:(?:the|his|her|their|its|"
                              r"его|её|ее|их)\s+)?\w+\s+(?:in|at|в|во)\s+$", re.IGNORECASE)
 
@@ -1500,6 +1529,10 @@ def _not_a_scene(doc: Document, place: PlaceMention) -> bool:
         return True
     if PEOPLE_IN.search(before):
         return True  # "asked about his friends in London": where people the act is about live, not its scene
+    if ORIGIN_FROM.search(before) or (_in_quote(doc, place) and place.rule != "places.checkpoint_town.v1"):
+        # "этнического казаха из Каракалпакстана": where the person comes from; «пока родителям в Рязани не
+        # стало хуже»: a place in the words quoted, not where they were said (incidents.quoted_place.v1)
+        return True
     seat = SEAT_AFTER.match(doc.text, place.span.end)
     if (seat and ORG_AFTER_BASED.match(doc.text, seat.end())) or SEAT_BEFORE.search(before):
         return True  # the seat of an organisation (incidents.seat_not_scene.v1); a person's base is a home
@@ -1968,6 +2001,19 @@ def _party_name(doc: Document, actor: ActorMention) -> str:
     return name
 
 
+def _other_state(doc: Document, origin: str) -> str | None:
+    """The state the report is about when it is not `origin`, else the country it names most after
+    `origin`."""
+    home = _home_state(doc)
+    if home and home != origin:
+        return home
+    counts: dict[str, int] = {}
+    for place in doc.places:
+        if place.country != origin:
+            counts[place.country] = counts.get(place.country, 0) + (2 if place.kind == "city" else 1)
+    return max(counts, key=lambda c: counts[c]) if counts else None
+
+
 def _dominant_country_uncached(doc: Document) -> str | None:
     counts: dict[str, int] = {}
     for place in doc.places:
@@ -2104,6 +2150,13 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
         origin, origin_span = _foreign_actor(doc, cand, country)
     if origin is None and cand.origin_hint is not None:
         origin, origin_span = cand.origin_hint
+    if origin is not None and origin == country and country_span is None and origin_span is not None \
+            and (home := _other_state(doc, origin)) is not None:
+        # "задержали по запросу Генеральной прокуратуры Узбекистана" with no place told: the act was asked
+        # for by that state, so it happened elsewhere, in the state the report is about
+        # (rule incidents.not_the_requester.v1).
+        country = home
+        cand.trace.append("incidents.not_the_requester.v1")
     if origin is None and cand.types & {"extradition", "rendition"}:
         # An extradition or a rendition is done for the state the victim is handed to: theirs.
         nationality = next((t.nationality for t in cand.targets if t.nationality and t.nationality != country), None)

@@ -32,11 +32,13 @@ def _state(word: str) -> str | None:
     return place.country if place is not None else None
 
 
-def _state_after(text: str, start: int) -> str | None:
-    """A state named a few words after the cue: "по запросу Генеральной прокуратуры Узбекистана"."""
-    for word in re.findall(r"[\w-]+", text[start:start + 80])[1:4]:
+def _state_after(text: str, start: int) -> tuple[str, int] | None:
+    """A state named a few words after the cue, and where its name ends: "по запросу Генеральной
+    прокуратуры Узбекистана"."""
+    for m in list(re.finditer(r"[\w-]+", text[start:start + 80]))[1:4]:
+        word = m.group()
         if word[:1].isupper() and (code := _state(word)):
-            return code
+            return code, start + m.end()
     return None
 
 
@@ -55,9 +57,12 @@ def find_origin_country(doc: Document, sentences: list[int], country: str | None
                 word = m.group("state")
                 if not word:
                     continue
-                code = _state(word) or (_state_after(sent.text, m.start("state"))
-                                        if re.search(r"запрос|просьб|требовани|request", m.group(), re.I) else None)
+                code = _state(word)
+                end = m.end()
+                if not code and re.search(r"запрос|просьб|требовани|request", m.group(), re.I):
+                    # The span runs to the state's name, so that name is not taken for the scene.
+                    code, end = _state_after(sent.text, m.start("state")) or (None, end)
                 if code and code != country:
-                    s, e = sent.start + m.start(), sent.start + m.end()
+                    s, e = sent.start + m.start(), sent.start + end
                     return code, Span(s, e, doc.text[s:e])
     return None, None
