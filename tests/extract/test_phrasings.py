@@ -165,6 +165,23 @@ PHRASINGS = [
     ('ru', 'threat', '12 мая сотрудник посольства посоветовал Фарходу Рахимову подумать о семье.'),
     ('ru', 'surveillance',
      '12 мая Фарход Рахимов узнал, что сотрудники посольства составляли списки живущих в Стамбуле таджиков.'),
+    # Passports declined, people sent to camps or put on charter flights, lists with addresses, veiled threats.
+    ('en', 'other', 'On 12 May the Tajik consulate in Istanbul declined to renew the passport of X.'),
+    ('en', 'deportation',
+     'On 12 May Turkish officers took X from a removal centre and put him on a chartered flight to Dushanbe.'),
+    ('en', 'detention', 'On 12 May police in Kulob took the mother of X to what officials call a "training centre".'),
+    ('en', 'surveillance',
+     'On 12 May X saw a spreadsheet that lists 40 Tajik exiles in Istanbul with their home addresses.'),
+    ('en', 'threat', 'On 12 May a caller read out the home address of X and hinted that his family could suffer.'),
+    ('en', 'threat', 'On 12 May a caller told X to come back while his parents are still healthy.'),
+    ('ru', 'other', '12 мая консульство Таджикистана в Стамбуле отказалось продлевать паспорт Фарходу Рахимову.'),
+    ('ru', 'threat', '12 мая мужчина назвал Фарходу Рахимову его домашний адрес в Стамбуле.'),
+    ('ru', 'threat',
+     '12 мая Фарходу Рахимову позвонили и сказали, что вернуться лучше по-хорошему, пока родители здоровы.'),
+    ('ru', 'surveillance',
+     '12 мая Фарход Рахимов увидел таблицу, где 40 эмигрантов перечислены с адресами и номерами телефонов.'),
+    ('ru', 'censorship',
+     '12 мая телеграм-канал Фархода Рахимова решением суда признали «экстремистскими материалами».'),
 ]
 
 

@@ -210,3 +210,21 @@ def test_every_match_starts_with_a_required_prefix():
             for text in sentences:
                 for m in pattern.finditer(text):
                     assert m.group().startswith(prefixes), (pattern.pattern, m.group())
+
+
+def test_every_pattern_sits_under_its_language():
+    """A Russian pattern filed under `en` (or an English one under `ru`) never fires: the trigger set of
+    a report is chosen by its language."""
+    import re
+
+    from kolokol.lexicon import load_lexicon
+
+    misplaced = []
+    for itype, by_lang in load_lexicon("triggers.yaml")["triggers"].items():
+        for pattern in by_lang.get("en", []):
+            if re.search("[а-яё]", pattern, re.IGNORECASE):
+                misplaced.append(("en", itype, pattern))
+        for pattern in by_lang.get("ru", []):
+            if not re.search("[а-яё]", pattern, re.IGNORECASE) and not re.search(r"in absentia", pattern):
+                misplaced.append(("ru", itype, pattern))
+    assert misplaced == []

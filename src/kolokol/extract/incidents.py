@@ -234,6 +234,14 @@ def _oblique_relative(actor: ActorMention) -> bool:
             and not any(w in RU_KIN_NOMINATIVE for w in words))
 
 
+def _oblique_name(doc: Document, actor: ActorMention) -> bool:
+    """"Фарходу Рахимову позвонили и сказали": a Russian name written in another case than its
+    nominative is not the subject who speaks."""
+    if doc.lang != "ru" or not actor.canonical or not re.search("[а-яё]", actor.span.text):
+        return False
+    return fold_name(actor.span.text.split()[-1]) != fold_name(actor.canonical.split()[-1])
+
+
 def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | None = None) -> bool:
     """Can this actor be a victim here? Officials, and the people and outlets a report quotes or
     cites, are not victims of the act they speak about."""
@@ -277,7 +285,7 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
     # "X said/told/claimed ...": the speaker is a source. When a trigger of this sentence comes
     # before the speech verb, X may still be the victim ("X, detained in May, said ...").
     speech = SPEECH.search(after[:120])
-    if speech and actor.kind == "person" and not _oblique_relative(actor):
+    if speech and actor.kind == "person" and not _oblique_relative(actor) and not _oblique_name(doc, actor):
         first_trigger = min((t.span.start for t in triggers or [] if t.sentence == index
                              and t.span.start > actor.span.end), default=None)
         if first_trigger is None or first_trigger > actor.span.end + speech.start():
