@@ -180,3 +180,21 @@ def test_an_arrest_at_a_states_request_with_no_place_is_not_in_that_state(engine
 def test_where_a_person_comes_from_or_a_place_in_quoted_words_is_not_the_scene(engine, text, not_place):
     incidents = run_rules(engine, text, published="2025-07-20", lang="ru")
     assert incidents and all(m.place != not_place for m in incidents), [(m.types, m.place) for m in incidents]
+
+
+@pytest.mark.parametrize("text,country", [
+    ("The Embassy of the People's Republic of China sent a note.", "CN"),
+    ("The Embassy of the Islamic Republic of Iran denied it.", "IR"),
+])
+def test_a_body_of_a_state_named_officially_has_that_states_country(text, country):
+    (agency,) = [a for a in find_actors(text, "en") if a.kind == "agency"]
+    assert agency.country == country
+
+
+def test_a_request_to_an_unnamed_body_is_in_the_state_the_report_is_about(engine):
+    text = ("Thai police arrested the Uyghur activist Abdurehim Tursun in Bangkok on 9 January. On 16 January, "
+            "the Embassy of the People's Republic of China submitted a request for his extradition to the Office "
+            "of the Attorney General.")
+    incidents = run_rules(engine, text, published="2026-01-29", lang="en")
+    (request,) = [m for m in incidents if "extradition" in m.types]
+    assert (request.country, request.origin_country) == ("TH", "CN")

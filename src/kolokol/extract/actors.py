@@ -741,8 +741,8 @@ def _strip_possessive(word: str) -> str | None:
 
 
 def _place_at(words: list[str], table: dict[str, str]) -> tuple[str, int] | None:
-    """The country of the longest place name (up to 3 words) at the start of `words`, and its length."""
-    for k in (3, 2, 1):
+    """The country of the longest place name (up to 4 words) at the start of `words`, and its length."""
+    for k in (4, 3, 2, 1):
         if len(words) >= k and (cc := table.get(" ".join(words[:k]))):
             return cc, k
     return None
@@ -952,7 +952,7 @@ def _agency_in_context(
             r"(?:сотрудник|представител)\w{0,3}\Z", prev[0], re.I
         ):
             start = prev[1]  # "сотрудники ФСБ"
-    following = _words_after(text, end, 4)
+    following = _words_after(text, end, 6)
     after = [w for w, _, _ in following]
     ends = [e for _, _, e in following]
     if (

@@ -1799,7 +1799,7 @@ EXTRADITION_REQUEST = re.compile(r"запрос|request|asked|urged|pressed|call
                                  r"|добива|запраш", re.IGNORECASE)
 
 
-def _request_addressee(doc: Document, cand: Candidate) -> tuple[str, Span] | None:
+def _request_addressee(doc: Document, cand: Candidate) -> tuple[str, Span | None] | None:
     """The state asked to extradite: a place or a body of another state than the requester named in the
     request's own sentence ("направила властям Черногории запрос о выдаче" -> ME)."""
     if not cand.triggers or not all(t.type == "extradition" and EXTRADITION_REQUEST.search(t.span.text)
@@ -1814,7 +1814,10 @@ def _request_addressee(doc: Document, cand: Candidate) -> tuple[str, Span] | Non
     others = [(cc, span) for cc, span in sorted(named, key=lambda n: n[1].start) if cc not in requesters
               and not any(t.span.start <= span.start < t.span.end for t in cand.targets)]
     if not others:
-        return None
+        # "the Embassy of China submitted a request for his extradition to the Attorney General": the state
+        # asked is the one the report is about, when that is not the requester.
+        other = _other_state(doc, next(iter(requesters))) if len(requesters) == 1 else None
+        return (other, None) if other else None
     return others[0]
 
 
