@@ -198,3 +198,20 @@ def test_a_request_to_an_unnamed_body_is_in_the_state_the_report_is_about(engine
     incidents = run_rules(engine, text, published="2026-01-29", lang="en")
     (request,) = [m for m in incidents if "extradition" in m.types]
     assert (request.country, request.origin_country) == ("TH", "CN")
+
+
+def test_spyware_reaches_the_victim_where_he_lives_not_in_the_state_behind_it(engine):
+    text = ("Police in Manama arrested the father of Aarhus-based human rights defender Jaffar Hasan Radhi on 1 "
+            "March. Forensic analysis later showed that the phone of Jaffar Hasan Radhi was infected with spyware on "
+            "10 January. The lab attributes the infection with high confidence to the Government of Bahrain.")
+    incidents = run_rules(engine, text, published="2026-03-05", lang="en")
+    (spyware,) = [m for m in incidents if "surveillance" in m.types]
+    assert spyware.country == "DK", (spyware.country, spyware.place)
+
+
+@pytest.mark.parametrize("text,name", [
+    ("He moved to Aarhus in 2015.", "Århus"),
+    ("The Maastricht court heard the case.", "Maastricht"),
+])
+def test_a_nordic_double_a_is_the_ring_a(text, name):
+    assert name in [p.name for p in find_places(text)]

@@ -1625,6 +1625,8 @@ REQUEST = re.compile(r"request|behest|behalf|запрос|просьб|треб�
 # Acts that happen where their victim is, wherever the actor sits.
 AT_THE_VICTIM = {"threat", "surveillance", "ill_treatment", "killing", "abduction", "other"}
 REMOTE = {"threat", "surveillance"}  # done from afar: told without a place, they reach the victim at home
+REMOTE_MEANS = re.compile(r"spyware|pegasus|predator|hack|phish|infect|malware|messag|call|e-?mail|voice|online|"
+                          r"шпионск|взлом|фишинг|заразил|сообщени|звон|письм|мессендж", re.IGNORECASE)
 RESIDENCE_BEFORE = re.compile(
     r"(?:\blives?|\bliving|\blived|\bbased|\bresident|\bsettled|\bresides|\bstays?|живет|живёт|жил\w*|живущ\w*|"
     r"проживает|проживающ\w*|обосновал\w*)\s+(?:\w+\s+){0,2}?(?:in|at|в|во)\s+$", re.IGNORECASE)
@@ -1657,6 +1659,9 @@ def _residences_uncached(doc: Document) -> dict[str, PlaceMention]:
             continue
         everyone = [a for a in doc.in_sentence(doc.actors, index) if a.kind == "person"]
         nearest = next((a for a in reversed(everyone) if a.span.start < place.span.start), None)
+        if based:
+            # "Aarhus-based human rights defender Ali Jaffar Mansoor": the person the phrase describes.
+            nearest = next((a for a in everyone if 0 <= a.span.start - place.span.end <= 60), nearest)
         if nearest is not None and nearest.profile in ("official", "relative"):
             continue  # "his father, who lives in Ganja": the relative's home, not the exile's
         people = [a for a in everyone if a.profile not in ("official", "relative")]
@@ -1892,7 +1897,10 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
                 _same_clause(doc.text, place.span, a) for a in anchors) or place is dateline))  # type: ignore[union-attr]
                 or place.rule == "incidents.residence.v1"):  # type: ignore[union-attr]
             return place.country, place.span  # type: ignore[union-attr]
-    for actor in cand.perpetrators:
+    remote = cand.types <= REMOTE and all(REMOTE_MEANS.search(t.span.text) for t in cand.triggers)
+    for actor in [] if remote else cand.perpetrators:
+        # Spyware, hacking, calls and messages reach the victim where they are: the body behind them
+        # does not place them (rule incidents.remote_means.v1).
         domestic = actor.country and actor.canonical not in FOREIGN_MISSIONS and "proxy" not in (actor.profile or "") \
             and not (origin_span and origin_span.start <= actor.span.start < origin_span.end
                      and REQUEST.search(origin_span.text))  # "по запросу Генпрокуратуры Узбекистана": asked
@@ -1902,6 +1910,9 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
             return actor.country, actor.span  # type: ignore[return-value]
     if home and town is not None:
         return home, town
+    if remote and (lives := _residence(doc, cand)) is not None:
+        cand.trace.append("incidents.remote_means.v1")
+        return lives.country, lives.span
     for place in (city, country_mention):
         if outside_origin(place) and (_is_locative(doc, place) or  # type: ignore[arg-type]
                                       place.rule == "incidents.residence.v1"):  # type: ignore[union-attr]

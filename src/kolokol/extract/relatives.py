@@ -30,7 +30,7 @@ def _patterns(lang: str) -> list[re.Pattern[str]]:
              r"|assets)\b)")
     return [
         re.compile(rf"(?<![\w-])[A-Z][\w-]+(?:'s|’s)\s+(?:{words})(?![\w-]){thing}"),
-        re.compile(rf"(?<![\w-])(?:the\s+)?(?:{words})\s+of\s+[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?"),
+        re.compile(rf"(?<![\w-])(?:the\s+)?(?:{words})\s+of\s+(?![A-Z][\w]*-based\b)[A-Z][\w-]+(?:\s+[A-Z][\w-]+)?"),
         re.compile(rf"(?<![\w-])(?:his|her|their|my)\s+(?:(?:younger|older|elder|little|big|late|eldest|youngest)\s+)?"
                    rf"(?:{words})(?![\w-]){thing}", re.IGNORECASE),
     ]

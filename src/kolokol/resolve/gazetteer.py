@@ -107,6 +107,8 @@ def normalize_token(surface: str) -> str:
     if not low.isascii() and not is_cyrillic(low):
         low = "".join(c for c in unicodedata.normalize("NFKD", low.translate(_LATIN_FOLD))
                       if not unicodedata.combining(c))
+    if "aa" in low and not is_cyrillic(low):
+        low = low.replace("aa", "a")  # "Aarhus" is "Århus": the Nordic double a is the ring a
     return low
 
 
@@ -229,7 +231,7 @@ def _name_keys(name: str) -> list[tuple[str, ...]]:
     """Index keys of one written name: its tokens, plus (for Russian) the lemmatised adjectives and
     (for hyphenated names) the parts split or joined ("jalal-abad", "jalal abad", "jalalabad")."""
     if _SIMPLE_NAME_RE.fullmatch(name):
-        return [(name.lower(),)]
+        return [(normalize_token(name),)]
     if any(ch.isdigit() for ch in name):
         return []  # "28 May": the letters alone would make "May" a town
     tokens = tokenize(name)
@@ -556,7 +558,7 @@ def _lookup_prefixes() -> frozenset[str]:
     return frozenset(normalize_token(w) for w in load_data("places.yaml").get("lookup_prefixes", []))
 
 
-CACHE_FORMAT = "gazetteer-2"
+CACHE_FORMAT = "gazetteer-3"
 
 
 def _cache_file() -> Path | None:
