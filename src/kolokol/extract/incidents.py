@@ -197,7 +197,7 @@ RU_FINITE = re.compile(r"^\w+(?:ли|ла|ло|ют|ет|ит|ат|ят|ут)\b"
 # "a book by X", "a screening of a film by X": X is the author of banned work, not an agent.
 WORK_BY = re.compile(r"\b(?:books?|novels?|films?|documentar(?:y|ies)|videos?|songs?|articles?|poems?|plays?|works?"
                      r"|albums?|podcasts?|paintings?|drawings?|cartoons?|posts?|essays?|lectures?|memoirs?|concerts?|screenings?"
-                     r"|performances?|exhibitions?|shows?|readings?|talks?|plays?|gigs?)\s+by\s*$",
+                     r"|performances?|exhibitions?|shows?|readings?|talks?|gigs?)\s+by\s*$",
                      re.IGNORECASE)
 
 
@@ -638,14 +638,20 @@ def _plural(actor: ActorMention) -> bool:
         re.search(r"(?i)parents|relatives|family|brothers|sisters|родител|родствен|семь|братья|братьев", actor.name))
 
 
+def _may_be_outlet(doc: Document, gender: str | None) -> bool:
+    """"They" may stand for an outlet; English "he" and "she" stand for people (Russian gender is
+    grammatical: "газета" is "она")."""
+    return gender is None or doc.lang == "ru"
+
+
 def _agrees(doc: Document, actor: ActorMention, gender: str | None, number: str | None) -> bool:
     """Can a pronoun of this gender and number stand for the actor ("him" not for "his mother")?"""
     if number == "sg" and _plural(actor):
         return False
     if number == "pl" and actor.kind == "person" and not _plural(actor):
         return False  # "they", "their diaspora" do not stand for one named person
-    if gender is not None and actor.kind == "organization" and doc.lang != "ru":
-        return False  # "he", "him" stand for a person, never for an outlet (Russian gender is grammatical)
+    if actor.kind == "organization" and not _may_be_outlet(doc, gender):
+        return False
     if gender is not None and actor.kind == "person":
         own = _gender(doc, actor)
         if own is not None and own != gender:
@@ -689,8 +695,8 @@ def _recent_target(doc: Document, index: int, triggers: list[Trigger] | None = N
                 return []  # "the men" are the suspected agents named just before
             if actor in targets:
                 return [actor]
-        if not [a for a in targets if a.kind != "organization"] and targets and (gender is None or doc.lang == "ru"):
-            return targets[-1:]  # "they" may be an outlet; "he" and "she" are people
+        if not [a for a in targets if a.kind != "organization"] and targets and _may_be_outlet(doc, gender):
+            return targets[-1:]
     if wants_org:
         # The organisation may have been named earlier in the report.
         orgs = [a for a in doc.actors if a.kind == "organization" and a.span.start < sent.start and _is_target(a, doc)]
@@ -1068,12 +1074,12 @@ def build_candidates(doc: Document) -> list[Candidate]:
             continue
         live = [t for t in by_sentence[index] if not _relative_clause_victim(doc, index, t)]
         live = [t for t in live if not _past_relative_act(doc, t, live)] or live
-        threats = [t for t in live if t.type == "threat" and not _trigger_in_quote(doc, t)]
+        threats = [t for t in live if t.type == "threat" and not _in_quote(doc, t.span.start)]
         if threats:
             # «закрыть лавочку», "close the centre or else": an act named in the quoted words of a threat is
             # what the threat demands, not an act done (rule incidents.quoted_demand.v1).
             first = min(t.span.start for t in threats)
-            live = [t for t in live if t.type == "threat" or t.span.start < first or not _trigger_in_quote(doc, t)]
+            live = [t for t in live if t.type == "threat" or t.span.start < first or not _in_quote(doc, t.span.start)]
         if not live or all(EVALUATED_BEFORE.search(doc.text[max(0, t.span.start - 40):t.span.start])
                            and any(t.type in c.types for c in candidates) for t in live):
             continue  # "назвал штраф матери местью", "condemned the arrest": an act told before, judged
@@ -1177,11 +1183,15 @@ CONFESSION = re.compile(r"confess|repent|televis|\btv\b|sheet of paper|пока�
 TRANSFER = {"rendition", "abduction", "deportation", "extradition"}
 
 
+def _confession_only(cand: Candidate) -> bool:
+    """An act that is only a coerced confession ("appeared on state television reading a confession")."""
+    return cand.types == {"ill_treatment"} and all(CONFESSION.search(t.span.text) for t in cand.triggers)
+
+
 def _confession_after_transfer(prev: Candidate, cand: Candidate) -> bool:
     """"On 19 June he was taken ...; two days later he was on Tajik state television reading a confession":
     the confession is filmed in the state he was taken to, a second act, not a step of the seizure."""
-    return cand.types == {"ill_treatment"} and bool(prev.types & TRANSFER) and all(
-        CONFESSION.search(t.span.text) for t in cand.triggers)
+    return bool(prev.types & TRANSFER) and _confession_only(cand)
 
 
 def _types_continue(prev: Candidate, cand: Candidate) -> bool:
@@ -1503,20 +1513,13 @@ ORIGIN_FROM = re.compile(r"(?:этническ\w+\s+[а-яё]+|уроженц\w*
                          r"|originally|hails?|hailing)\s+(?:(?:from|of|из|с)\s+)?(?:the\s+)?$", re.IGNORECASE)
 
 
-def _in_quote(doc: Document, place: PlaceMention) -> bool:
+def _in_quote(doc: Document, pos: int) -> bool:
     """Inside quoted words of its sentence: after an opening « or “ not yet closed, or after an odd
     number of straight double quotes."""
-    index = doc.sentence_at(place.span.start)
+    index = doc.sentence_at(pos)
     if index is None:
         return False
-    before = doc.text[doc.sentences[index].start:place.span.start]
-    if before.count("«") > before.count("»") or before.count("“") > before.count("”"):
-        return True
-    return before.count('"') % 2 == 1
-
-
-def _trigger_in_quote(doc: Document, trig: Trigger) -> bool:
-    before = doc.text[doc.sentences[trig.sentence].start:trig.span.start]
+    before = doc.text[doc.sentences[index].start:pos]
     if before.count("«") > before.count("»") or before.count("“") > before.count("”"):
         return True
     return before.count('"') % 2 == 1
@@ -1537,7 +1540,7 @@ def _not_a_scene(doc: Document, place: PlaceMention) -> bool:
         return True
     if PEOPLE_IN.search(before):
         return True  # "asked about his friends in London": where people the act is about live, not its scene
-    if ORIGIN_FROM.search(before) or (_in_quote(doc, place) and place.rule != "places.checkpoint_town.v1"):
+    if ORIGIN_FROM.search(before) or (_in_quote(doc, place.span.start) and place.rule != "places.checkpoint_town.v1"):
         # "этнического казаха из Каракалпакстана": where the person comes from; «пока родителям в Рязани не
         # стало хуже»: a place in the words quoted, not where they were said (incidents.quoted_place.v1)
         return True
@@ -1790,7 +1793,7 @@ STATE_SCREEN = re.compile(
 
 def _confession_state(doc: Document, cand: Candidate) -> tuple[str, Span] | None:
     """The state whose television broadcast a coerced confession, for an act that is only that."""
-    if cand.types != {"ill_treatment"} or not all(CONFESSION.search(t.span.text) for t in cand.triggers):
+    if not _confession_only(cand):
         return None
     for i in sorted(cand.sentences):
         for m in STATE_SCREEN.finditer(doc.sentences[i].text):
@@ -2029,18 +2032,20 @@ def _other_state(doc: Document, origin: str) -> str | None:
     home = _home_state(doc)
     if home and home != origin:
         return home
+    return _most_named_country(doc, exclude=origin)
+
+
+def _most_named_country(doc: Document, exclude: str | None = None) -> str | None:
+    """The country the report names most (a city counts twice), leaving out `exclude`."""
     counts: dict[str, int] = {}
     for place in doc.places:
-        if place.country != origin:
+        if place.country != exclude:
             counts[place.country] = counts.get(place.country, 0) + (2 if place.kind == "city" else 1)
     return max(counts, key=lambda c: counts[c]) if counts else None
 
 
 def _dominant_country_uncached(doc: Document) -> str | None:
-    counts: dict[str, int] = {}
-    for place in doc.places:
-        counts[place.country] = counts.get(place.country, 0) + (2 if place.kind == "city" else 1)
-    return max(counts, key=lambda c: counts[c]) if counts else None
+    return _most_named_country(doc)
 
 
 def _agency_antecedent(doc: Document, cand: Candidate) -> list[ActorMention]:
