@@ -436,3 +436,39 @@ def test_after_an_act_told_with_another_word_counts_from_that_act(lang, text):
     anchor is the date of that act, not the last date told."""
     found = find_dates(text, dt.date(2025, 11, 20), "day", lang)
     assert found[-1].iso() == "2025-03-16", [(d.span.text, d.iso()) for d in found]
+
+
+@pytest.mark.parametrize("lang,text,expected", [
+    ("ru", "В ночь на 14 октября полиция задержала Ивана Орлова. В марте 2023 года МВД объявило его в розыск. "
+           "На следующий день после задержания его брата вызвали в отдел.", "2025-10-15"),
+    ("en", "Police detained Ivan Orlov on 14 October. In March 2023 the ministry put him on a wanted list. "
+           "The day after the arrest his brother was summoned.", "2025-10-15"),
+    ("en", "Police detained Ivan Orlov on 14 October. In March 2023 the ministry put him on a wanted list. "
+           "The day after his detention, officers searched his flat.", "2025-10-15"),
+    ("ru", "Утром 9 марта Ивана задержали. В мае суд отклонил жалобу. "
+           "За день до задержания за ним следили.", "2025-03-08"),
+])
+def test_the_next_day_after_a_named_act_counts_from_that_act(lang, text, expected):
+    """"На следующий день после задержания" counts from the arrest, not from the last date told
+    (here a background date two years earlier)."""
+    found = find_dates(text, dt.date(2025, 10, 20), "day", lang)
+    assert found[-1].iso() == expected, [(d.span.text, d.iso()) for d in found]
+
+
+def test_an_after_phrase_of_a_relative_date_does_not_tell_the_act():
+    """"На следующий день после обыска мне позвонили" counts from the search; it is not itself the
+    sentence of the search for a later "через неделю после обыска"."""
+    text = ("В ночь на 3 февраля к родителям пришли с обыском. На следующий день после обыска мне позвонили. "
+            "Через неделю после обыска брата уволили.")
+    found = find_dates(text, dt.date(2026, 3, 1), "day", "ru")
+    assert [d.iso() for d in found] == ["2026-02-03", "2026-02-04", "2026-02-10"]
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Канал признали экстремистским ещё позапрошлой весной.", ("2024-03", "month")),
+    ("Его задержали в позапрошлую среду.", ("2026-03-04", "day")),
+    ("Прошлой весной его вызвали на беседу.", ("2025-03", "month")),
+])
+def test_the_season_or_weekday_before_last(text, expected):
+    found = find_dates(text, dt.date(2026, 3, 12), "day", "ru")
+    assert [(d.iso(), d.precision) for d in found] == [expected]

@@ -209,6 +209,46 @@ def test_a_foreign_body_acting_is_the_origin(engine):
     assert out[0].date == "2025-06"
 
 
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Пять лет Тимур Алиев вёл эфиры про поборы на границе и про пытки в СИЗО Вахдата.", "ru"),
+    ("For five years Timur Aliev ran broadcasts about extortion at the border and about torture in custody.",
+     "en"),
+    ("Её песни о депортациях и задержаниях слушают в диаспоре.", "ru"),
+])
+def test_an_act_that_is_the_subject_of_someones_work_is_no_incident(engine, text, lang):
+    """"вёл эфиры про пытки": torture is what the broadcasts are about (rule: events `topics`)."""
+    assert extract(engine, text, lang=lang) == []
+
+
+def test_a_video_about_how_police_beat_him_still_tells_the_act(engine):
+    text = "In a video about how police beat him in Almaty on 3 May, the blogger Arman Sadykov shows his bruises."
+    out = extract(engine, text)
+    assert [m.types for m in out] == [["ill_treatment"]], [m.to_interchange() for m in out]
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Полиция задержала в Казани блогера Тимура Алиева.\n\nВ ночь на 14 октября полицейские задержали Тимура "
+     "Алиева у подъезда его дома. Ещё в марте 2023 года МВД Таджикистана объявило его в межгосударственный розыск.",
+     "ru"),
+])
+def test_a_lead_without_a_date_does_not_let_an_act_of_another_date_in(engine, text, lang):
+    """The lead tells the arrest without a date and the next sentence dates it 14 October: the wanted
+    listing of March 2023 told right after is another incident, not part of the arrest."""
+    out = extract(engine, text, published="2025-10-20", lang=lang)
+    assert sorted((tuple(m.types), m.date) for m in out) == [(("detention",), "2025-10-14"),
+                                                             (("legal_action",), "2023-03")], \
+        [m.to_interchange() for m in out]
+
+
+def test_a_date_counted_forward_names_a_later_act(engine):
+    """"On 15 January, the day before the request was filed, police took his mother": the detention is
+    on 15 January; 16 January is the request's date."""
+    text = ("On 15 January, the day before the request was filed, police in Hotan detained Zahir Tursun’s mother, "
+            "Gulnar Tursun, at her home.")
+    out = extract(engine, text, published="2026-02-01")
+    assert [(m.types, m.date) for m in out] == [(["detention"], "2026-01-15")], [m.to_interchange() for m in out]
+
+
 # ------------------------------------------------------------------------------------------------ dates
 
 

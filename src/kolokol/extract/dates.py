@@ -169,8 +169,10 @@ def _weekday_before(pub: _Pub | None, weekday: int, mode: str) -> Resolved | Non
         ahead = (weekday - pub.value.weekday()) % 7 or 7
         return (pub.value + dt.timedelta(days=ahead), "day")
     back = (pub.value.weekday() - weekday) % 7
-    if mode == "last" and back == 0:
+    if mode in ("last", "before_last") and back == 0:
         back = 7
+    if mode == "before_last":
+        back += 7  # "в позапрошлую среду"
     return (pub.value - dt.timedelta(days=back), "day")
 
 
@@ -181,13 +183,14 @@ def _season(pub: _Pub | None, month: int, mode: str | None, year: int | None) ->
         return (dt.date(year, 1 if month == 12 else month, 1), "month")
     if pub is None:
         return None
-    if mode == "last":
-        # The latest season of that name that was over before publication.
+    if mode in ("last", "before_last"):
+        # The latest season of that name that was over before publication ("позапрошлой весной":
+        # the one before it).
         for y in range(pub.value.year, pub.value.year - 3, -1):
             start = dt.date(y, month, 1)
             end = _shift(start, "month", 3)
             if end is not None and end <= pub.value:
-                return (start, "month")
+                return (start.replace(year=y - 1) if mode == "before_last" else start, "month")
         return None
     if mode == "next":
         for y in range(pub.value.year, pub.value.year + 3):
@@ -450,10 +453,12 @@ def _build_scanners(lex: _Lexicon) -> list[_Scanner]:
         _Scanner(
             re.compile(
                 rf"(?:(?P<pre>через|спустя){_SP}(?:(?P<n>\d{{1,3}}|{ru_numbers}){_SP})?(?P<unit>{ru_units})"
-                rf"|(?:(?P<n2>\d{{1,3}}|{ru_numbers}){_SP})?(?P<unit2>{ru_units}){_SP}(?P<dir>назад|спустя))"
+                rf"|(?:(?P<n2>\d{{1,3}}|{ru_numbers}){_SP})?(?P<unit2>{ru_units}){_SP}(?P<dir>назад|спустя)"
+                # "за два дня до задержания": only with "до" after it ("за два дня" alone is a duration)
+                rf"|за{_SP}(?:(?P<n3>\d{{1,3}}|{ru_numbers}){_SP})?(?P<unit3>{ru_units})(?={_SP}до(?![^\W\d_])))"
                 rf"{no_ru}"
             ),
-            _scan_ru_offset, frozenset({"через", "спустя", *lex.ru_number, *lex.ru_unit}), True, True,
+            _scan_ru_offset, frozenset({"через", "спустя", "за", *lex.ru_number, *lex.ru_unit}), True, True,
         ),
     ]
     # yesterday, last week, the following day, на прошлой неделе, в тот же день: one pattern per
@@ -774,7 +779,7 @@ def _season_res(
         if pub is None:
             return None
         year = pub.value.year + {"last": -1, "this": 0, "next": 1, "before_last": -2}[yrel]
-    return _season(pub, month, rel if rel in ("last", "next") else None, year)
+    return _season(pub, month, rel if rel in ("last", "next", "before_last") else None, year)
 
 
 def _scan_ru_season(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterator[_Cand]:
@@ -817,7 +822,10 @@ def _scan_relative(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Ite
         return None if anchor is None else _shift_anchor(anchor, unit, amount, precision)
 
     next_anchor = bool(entry.get("next_anchor"))
-    yield _Cand(start, end, rule, resolve, uses_prev=base == "prev", next_anchor=next_anchor)
+    # "the day after the arrest", "на следующий день после задержания": anchored on the act it names.
+    named_act = next_anchor and _names_act_after(text, start, end)
+    yield _Cand(start, end, rule, resolve, uses_prev=base == "prev", next_anchor=next_anchor,
+                shift=(unit, amount) if named_act else None)
 
 
 _PAST_VERB = re.compile(r"\w+(?:л|ла|ло|ли|лся|лась|лось|лись)\Z")
@@ -861,8 +869,8 @@ def _scan_en_offset(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> It
 def _scan_ru_offset(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterator[_Cand]:
     if _glued_left(text, m.start()):
         return
-    raw = m["n"] or m["n2"]
-    form = (m["unit"] or m["unit2"]).lower()
+    raw = m["n"] or m["n2"] or m["n3"]
+    form = (m["unit"] or m["unit2"] or m["unit3"]).lower()
     unit, singular = lex.ru_unit[form]
     if raw:
         n = int(raw) if raw.isdigit() else lex.ru_number[raw.lower()]
@@ -870,12 +878,13 @@ def _scan_ru_offset(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> It
         n = 1  # "через день", "неделю назад"
     else:
         return  # "несколько дней назад": no number
-    direction = lex.ru_direction[(m["pre"] or m["dir"]).lower()]
+    direction = "before" if m["unit3"] else lex.ru_direction[(m["pre"] or m["dir"]).lower()]
     kind, resolve = _offset(unit, n, direction)
-    # "через два дня после задержания": anchored on the act named after it.
-    anchored = direction == "after" and bool(re.match(r"\s{1,3}после\b", text[m.end():m.end() + 10]))
+    # "через два дня после задержания", "за два дня до задержания": anchored on the act named after it.
+    anchored = bool(m["unit3"]) or (
+        direction == "after" and bool(re.match(r"\s{1,3}после\b", text[m.end():m.end() + 10])))
     yield _Cand(m.start(), m.end(), f"dates.{kind}.v1", resolve, uses_prev=direction != "ago",
-                next_anchor=anchored, shift=(unit, n) if anchored else None)
+                next_anchor=anchored, shift=(unit, -n if direction == "before" else n) if anchored else None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -954,8 +963,15 @@ _BACKGROUND = re.compile(
     r"(?<![\w-])(?:lived|living|lives|based|moved|fled|settled|arrived|emigrated|relocated|born|founded|formed|"
     r"created|established|живет|живёт|жил\w*|живш\w*|живущ\w*|проживает|переехал\w*|уехал\w*|эмигрировал\w*|"
     r"родил\w*|основан\w*|создан\w*)\s+(?:[^\s.!?;]+\s+){0,3}?(?:in|since|on|в|с|со)?\s*\Z")
-_EVENT_AFTER = re.compile(r"\s{1,3}(?:после\s+)?(?:(?:the|his|her|their|its|его|её|ее|их)\s+)?([^\W\d_]{4,})",
+_EVENT_AFTER = re.compile(r"\s{1,3}(?:(?:после|до)\s+)?(?:(?:the|his|her|their|its|его|её|ее|их)\s+)?([^\W\d_]{4,})",
                           re.IGNORECASE)
+
+
+def _names_act_after(text: str, start: int, end: int) -> bool:
+    """A relative date followed by the act it counts from: "the day after [the arrest]", "на
+    следующий день после [задержания]"."""
+    return bool(re.search(r"(?:after|before)\Z", text[start:end], re.IGNORECASE)
+                or re.match(r"\s{1,3}(?:после|до|after|before)\b", text[end:end + 12], re.IGNORECASE))
 
 
 def _event_anchor(text: str, c: _Cand, out: list[DateMention]) -> Resolved | None:
@@ -972,12 +988,17 @@ def _event_anchor(text: str, c: _Cand, out: list[DateMention]) -> Resolved | Non
     alternation = "|".join(re.escape(g) for g in stems)
     here = max((e.end() for e in _SENTENCE_END.finditer(text, max(0, c.start - 400), c.start)), default=0)
     for d in reversed(out):
-        if d.span.end > here:
-            continue  # a date of this sentence
+        if d.span.end > here or _BACKGROUND.search(text, max(0, d.span.start - 50), d.span.start):
+            continue  # a date of this sentence, or one about the person ("живёт в России с 2019 года")
         lo = max((e.end() for e in _SENTENCE_END.finditer(text, max(0, d.span.start - 400), d.span.start)),
                  default=0)
         hi = _SENTENCE_END.search(text, d.span.end)
         sentence = text[lo:hi.start() if hi else len(text)].lower()
+        if _names_act_after(text, d.span.start, d.span.end) and (own := _EVENT_AFTER.match(text, d.span.end)):
+            # "На следующий день после задержания брата вызвали": that sentence counts from an
+            # arrest, it does not tell one.
+            cut_lo, cut_hi = d.span.end - lo, own.end() - lo
+            sentence = sentence[:cut_lo] + sentence[cut_hi:]
         if re.search(rf"(?<![\w-])(?:{alternation})", sentence):
             return (d.value, d.precision)
     return None

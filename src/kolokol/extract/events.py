@@ -25,6 +25,7 @@ VISIT = re.compile(r"(?:visited|came|went|turned up|showed up|arrived|навес
 IRREALIS_WINDOW = 40  # characters before a trigger searched for hypothetical/negated wording
 THREAT_WINDOW = 60  # characters between a threat word and the act it threatens
 APPEAL_WINDOW = 160  # characters before a trigger searched for a protest or appeal against it
+TOPIC_WINDOW = 90  # characters before a trigger searched for a work whose subject it is
 CALL_WINDOW = 400  # characters before a trigger searched for a call to action about it
 
 
@@ -91,6 +92,7 @@ class TriggerSet:
     appeals: re.Pattern[str]  # before a trigger in its sentence: a protest or appeal against the act
     against_agents: re.Pattern[str]  # after a trigger in its clause: the act is against a state's agents
     calls: re.Pattern[str]  # before a trigger in its sentence: a call to act on it ("call on X to investigate")
+    topics: re.Pattern[str]  # before "about" + a noun trigger: a work whose subject the act is
 
 
 def _word_re(alternatives: list[str], flags: int = re.IGNORECASE) -> re.Pattern[str]:
@@ -123,6 +125,8 @@ def trigger_set(lang: str) -> TriggerSet:
         appeals=_word_re(data["appeals"][key]),
         against_agents=_word_re(data["against_agents"][key]),
         calls=_word_re(data["calls"][key]),
+        topics=re.compile(rf"(?<![\w-])(?:{'|'.join(data['topics'][key])})(?![\w-])[^.;:!?()«»\"]*?"
+                          r"(?<![\w-])(?:about|про|о|об|на тему)\s+(?:[\w-]+\s+){0,3}\Z", re.IGNORECASE),
     )
 
 
@@ -148,6 +152,15 @@ def _reference(doc: Document, sentence_start: int, trig: Trigger, ts: TriggerSet
 CLAUSE_REFERENCE = re.compile(
     r"(?:(?<![\w-])(?:after|since|before|until)\s+(?:he|she|they|we|i)\s+(?:had\s+|was\s+|were\s+|been\s+|"
     r"first\s+)*|(?<![\w-])(?:после|до)\s+того,?\s+как\s+(?:(?:его|её|ее|их|он|она|они)\s+)?)\Z", re.IGNORECASE)
+
+
+def _topic(doc: Document, sentence_start: int, trig: Trigger, ts: TriggerSet) -> str | None:
+    """"ran broadcasts about extortion at the border and about torture in pre-trial detention", "вёл
+    эфиры про пытки в СИЗО": a noun trigger that is the subject of someone's work, not an act."""
+    if doc.lang != "ru" and _NOUN_EN.search(trig.span.text.split()[-1]):
+        return None  # "a video about how police beat him" tells an act (after "про" comes a noun)
+    window = doc.text[max(sentence_start, trig.span.start - TOPIC_WINDOW):trig.span.start]
+    return "topic" if ts.topics.search(window) else None
 
 
 def _clause_reference(doc: Document, sentence_start: int, trig: Trigger, told: set[str]) -> str | None:
@@ -293,6 +306,7 @@ def find_triggers(doc: Document) -> list[Trigger]:
                 continue
             reason = (_infinitive(doc, trig.span.start) or _irrealis(doc, sent.start, trig.span.start, ts)
                       or _reference(doc, sent.start, trig, ts) or _clause_reference(doc, sent.start, trig, told)
+                      or _topic(doc, sent.start, trig, ts)
                       or _appeal(doc, sent.start, trig, ts)
                       or _call_to_action(doc, sent.start, trig, ts)
                       or (None if trig.type == "surveillance" else _against_agents(doc, sent.end, trig, ts)))

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any, TypeVar
 
@@ -806,6 +806,9 @@ def _clause_start(doc: Document, pos: int, window: int) -> int:
     return max(0, start, pos - window)
 
 
+COUNTED_BEFORE = re.compile(r"(?:before|prior to)$|(?:before|prior to|\sдо)\s", re.IGNORECASE)
+
+
 def _date_of(doc: Document, c: Candidate, triggers: list[Trigger]) -> DateMention | None:
     """The date of the act: in the trigger's own clause if there is one ("was detained ... on 2 June",
     not "who has lived there since 2019, was detained"), the nearest otherwise."""
@@ -819,7 +822,10 @@ def _date_of(doc: Document, c: Candidate, triggers: list[Trigger]) -> DateMentio
 
     # "on January 20, six days after he vanished, officers came": a date counted back names the earlier act
     # after "after"; the act of the clause has the date counted from (custody sequences keep both).
-    counted_back = {id(d) for d in dates if d.rule == BACKWARD_RULE} if not c.types & CUSTODY else set()
+    # "On 15 January, the day before the request was filed": a date counted forward names a later act,
+    # never an earlier step of this one.
+    counted_back = {id(d) for d in dates if d.rule == BACKWARD_RULE and (
+        not c.types & CUSTODY or COUNTED_BEFORE.search(text, d.span.start, min(len(text), d.span.end + 4)))}
 
     def rank(d: DateMention) -> tuple[int, int, int, int, int, int]:
         own = any(_same_clause(text, d.span, t.span) and not _relative_before(doc, d.span, t.span)
@@ -839,6 +845,16 @@ def _date_of(doc: Document, c: Candidate, triggers: list[Trigger]) -> DateMentio
     if best.precision == "day" and len(own_days) > 1 and c.types & CUSTODY:
         return min(own_days, key=lambda d: d.value)
     return best
+
+
+def _told_date(doc: Document, c: Candidate) -> DateMention | None:
+    """The date an incident is told with so far: its own, or, when it opened with a headline or a lead
+    without one ("В Питере задержали X"), the date a merged sentence gives the same act."""
+    own = _date_of(doc, c, c.triggers)
+    if own is not None or not c.later_dates:
+        return own
+    told = [t for t in c.triggers if any(_same_clause(doc.text, d.span, t.span) for d in c.later_dates)]
+    return _date_of(doc, replace(c, dates=c.later_dates), told) if told else None
 
 
 def _dates_compatible(a: DateMention | None, b: DateMention | None) -> bool:
@@ -1239,8 +1255,7 @@ def _same_victim(doc: Document, merged: list[Candidate], cand: Candidate) -> Can
             continue
         if _is_caption(doc, last) != _is_caption(doc, cand.first_sentence) and not near:
             continue
-        if not sequence and not _dates_compatible(_date_of(doc, prev, prev.triggers),
-                                                  _date_of(doc, cand, cand.triggers)):
+        if not sequence and not _dates_compatible(_told_date(doc, prev), _date_of(doc, cand, cand.triggers)):
             continue
         if _perpetrators_conflict(prev, cand) and prev_par != sent.paragraph and not sequence:
             continue  # police detain, a court fines the next day: one sequence all the same
@@ -1261,7 +1276,7 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
         for prev in reversed(merged):
             if cand.first_sentence in prev.sentences and (not cand.targets or _shares_target(doc, prev, cand)) \
                     and not _scenes_conflict(doc, prev, cand) and _dates_compatible(
-                        _date_of(doc, prev, prev.triggers), _date_of(doc, cand, cand.triggers)):
+                        _told_date(doc, prev), _date_of(doc, cand, cand.triggers)):
                 target = (prev, "same sentence")
                 break
         if target is None and (cand.anaphoric or _continues(doc, cand)):
@@ -1275,7 +1290,7 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
                 prev_par = doc.sentences[max(prev.sentences)].paragraph
                 own = _date_of(doc, cand, cand.triggers)
                 new_date = own is not None and not _statement_date(doc, own, cand.triggers[0].span.start) and \
-                    not _dates_compatible(own, _date_of(doc, prev, prev.triggers))
+                    not _dates_compatible(own, _told_date(doc, prev))
                 if new_date and _custody_sequence(doc, prev, cand):
                     new_date = False  # held on 2 June, expelled on 5 June: one sequence
                 other_state = _states_conflict(prev, cand)
