@@ -215,3 +215,52 @@ def test_spyware_reaches_the_victim_where_he_lives_not_in_the_state_behind_it(en
 ])
 def test_a_nordic_double_a_is_the_ring_a(text, name):
     assert name in [p.name for p in find_places(text)]
+
+
+@pytest.mark.parametrize("text,country", [
+    ("03.02.2025 — Следственный комитет по Гродненской области возбудил уголовное дело против блогера.", "BY"),
+    ("УВД по Алматинской области задержало активиста.", "KZ"),
+    ("Следственный комитет возбудил уголовное дело против блогера.", "RU"),
+])
+def test_a_regional_division_names_the_state_of_the_body(text, country):
+    """"Следственный комитет по Гродненской области" is Belarus's, though the bare name is Russia's."""
+    agencies = [a for a in find_actors(text, "ru") if a.kind == "agency"]
+    assert [a.country for a in agencies] == [country], [(a.name, a.country) for a in agencies]
+
+
+@pytest.mark.parametrize("lang,text,country,place", [
+    ("en", "On 9 July, the exiled activist Hemin Zandi was shot dead outside his home in Koya, in the Kurdistan "
+           "Region of Iraq.", "IQ", "Koya"),
+    ("en", "On 9 July, the exiled activist Hemin Zandi was shot dead in Ranya, in northern Iraq.", "IQ",
+     "Ranya"),
+])
+def test_a_town_the_gazetteer_lacks_takes_the_country_the_report_places_it_in(engine, lang, text, country, place):
+    out = run_rules(engine, text, published="2025-08-01", lang=lang)
+    assert [(m.types, m.country, m.place) for m in out] == [(["killing"], country, place)], \
+        [m.to_interchange() for m in out]
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("en", "In May, two men who support the government in Asmara punched and kicked the activist Selam Tesfay "
+           "outside a café in Sheffield."),
+    ("en", "In May, two men who support the government in Asmara punched and kicked the activist Selam Tesfay "
+           "outside a café on London Road, Sheffield."),
+])
+def test_a_capital_standing_for_its_government_is_no_scene(engine, lang, text):
+    out = run_rules(engine, text, published="2025-08-01", lang=lang)
+    assert [(m.country, m.place) for m in out] == [("GB", "Sheffield")], [m.to_interchange() for m in out]
+
+
+def test_where_the_people_asked_about_live_is_no_scene(engine):
+    text = ("На прошлой неделе к маме, Людмиле Ладыгиной, в Воронеже пришли двое из центра «Э». Около часа "
+            "расспрашивали её, с кем я общаюсь в Ереване.")
+    out = run_rules(engine, text, published="2025-06-18", lang="ru")
+    assert out and all(m.country == "RU" for m in out), [m.to_interchange() for m in out]
+
+
+def test_supporters_of_a_government_are_neither_the_government_nor_victims(engine):
+    text = ("In May, two men who support the government in Asmara punched and kicked the activist Selam Tesfay "
+            "outside a café on London Road, Sheffield.")
+    out = run_rules(engine, text, published="2025-08-01", lang="en")
+    assert [(m.types, [t.name for t in m.targets], [p.name for p in m.perpetrators]) for m in out] == [
+        (["ill_treatment"], ["Selam Tesfay"], [])], [m.to_interchange() for m in out]

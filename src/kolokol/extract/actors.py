@@ -899,6 +899,21 @@ def _find_state_bodies(text: str, lx: Lexicon) -> list[ActorMention]:
     return out
 
 
+_REGION_NOUNS = frozenset({"области", "району", "краю", "городу", "округу", "республике"})
+
+
+def _regional_division(after: list[str]) -> str | None:
+    """"по Гродненской области" right after a body: the country of the city the adjective names."""
+    if len(after) < 3 or after[0] != "по" or after[2].lower() not in _REGION_NOUNS:
+        return None
+    from kolokol.lexicon import load_lexicon
+
+    stems: dict[str, str] = load_lexicon("place_adjectives.yaml").get("ru") or {}
+    word = after[1].lower()
+    stem = max((st for st in stems if word.startswith(st)), key=len, default=None)
+    return _gazetteer_country(stems[stem]) if stem else None
+
+
 @functools.lru_cache(maxsize=4096)
 def _gazetteer_country(word: str) -> str | None:
     """The country of a city or country the nationality table does not list, from the gazetteer."""
@@ -979,6 +994,12 @@ def _agency_in_context(
             # "police in Kigali"; "ГКНБ в Вахдате" (a body several states name alike)
             gazetteer_word = gazetteer_word or after[skip]
 
+    # "Следственный комитет по Гродненской области", "УВД по Алматинской области": a regional division
+    # names its state, even for a body the lexicon ties to one country.
+    region = _regional_division(after)
+    if region is not None:
+        ctx = region
+        end = ends[2]
     if ctx is None and entry.place_sets_country:
         # "a Cairo criminal court", "the Almaty city court": a place among the few words before.
         for word in reversed(_words_before(text, start, 3)):
@@ -993,7 +1014,7 @@ def _agency_in_context(
     if ctx:
         if ctx in entry.by_country:
             canonical, country = entry.by_country[ctx], ctx
-        elif entry.country is None:
+        elif entry.country is None or region is not None:
             country = ctx
     if entry.requires_country and country is None:
         return None

@@ -504,7 +504,8 @@ def _sentence_candidates(doc: Document, index: int, triggers: list[Trigger]) -> 
     actors = doc.in_sentence(doc.actors, index)
     targets = [a for a in actors if _is_target(a, doc, triggers)]
     agencies = [a for a in actors if a.kind == "agency" and not _speaker(doc, a, triggers)
-                and not CRITICISED.search(doc.text[max(0, a.span.start - 40):a.span.start])]
+                and not CRITICISED.search(doc.text[max(0, a.span.start - 40):a.span.start])
+                and not SUPPORTERS_OF.search(doc.text[max(0, a.span.start - 40):a.span.start])]
     dates = doc.in_sentence(doc.dates, index)
     distinct: list[ActorMention] = []
     for t in targets:
@@ -881,6 +882,10 @@ def _perpetrators_conflict(a: Candidate, b: Candidate) -> bool:
 CRITICISED = re.compile(r"(?:criticis\w*|criticiz\w*|critic of|opposed|opposing|against|mock\w*|expos\w*|"
                         r"investigat\w*|критик\w*|против|разоблач\w*|высмеива\w*)\s+(?:\w+\s+){0,2}$",
                         re.IGNORECASE)
+# "two men who support the government in Asmara": the body is whom the attackers back, not an actor.
+SUPPORTERS_OF = re.compile(r"(?<![\w-])(?:support(?:s|ed|ing)?|supporters\s+of|loyal\s+to|loyalists\s+of|"
+                           r"sympathi[sz]\w*\s+(?:with|to)|поддерживают|поддерживающ\w*|сторонник\w*)\s+"
+                           r"(?:the\s+)?$", re.IGNORECASE)
 SPEAKS_AFTER = re.compile(r"\s+(?:\w+\s+){0,2}?(?:said|says|told|reported|"
                           r"stated|confirmed|claimed|noted|added|commented|"
                           r"заявил\w*|сообщил\w*|отрица\w*|отверг\w*|подтвердил\w*|ответил\w*|на запрос\w*)(?![\w-])",
@@ -1104,6 +1109,14 @@ def build_candidates(doc: Document) -> list[Candidate]:
                     t.kind == "group" and ATTACKERS.search(t.name) for t in cand.targets) and (
                     _speaks_of_self(doc, index) or AGENT_OBJECT.search(doc.sentences[index].text)):
                 cand.targets = []  # "меня ждали трое мужчин: ... ударили в лицо": the men are the attackers
+            elif cand.types <= AT_THE_VICTIM and any(t.kind == "person" for t in cand.targets) and any(
+                    t.kind == "group" and ATTACKERS.search(t.name) for t in cand.targets):
+                # "two men who support the government punched and kicked the activist X": men named before
+                # the act, a person after it: the men are the attackers.
+                first = min(t.span.start for t in cand.triggers)
+                cand.targets = [t for t in cand.targets if not (
+                    t.kind == "group" and ATTACKERS.search(t.name) and t.span.end <= first
+                    and any(o.kind == "person" and o.span.start > first for o in cand.targets))]
             if _speaks_of_self(doc, index) and (not cand.targets or (
                     cand.types <= {"threat"} and all(t.profile == "relative" for t in cand.targets))):
                 # "I got a call ...", "something would happen to my father": the narrator is the
@@ -1519,9 +1532,14 @@ SEAT_BEFORE = re.compile(r"(?:\b(?:headquartered|registered|incorporated)\s+in|\
 
 # People an interrogation asks about, named with where they are (incidents.people_in_not_scene.v1).
 PEOPLE_IN = re.compile(r"(?<![\w-])(?:friends|contacts|acquaintances|relatives|colleagues|associates|друзь\w*|друзей|"
-                       r"знакомы\w*|контакт\w*|родственник\w*|коллег\w*|общает\w*|общал\w*|встречает\w*|"
+                       r"знакомы\w*|контакт\w*|родственник\w*|коллег\w*|общает\w*|общаю\w*|общал\w*|встречает\w*|"
                        r"communicates|socialises|socializes)\s+(?:\w+\s+)?(?:in|at|в|во)\s+$",
                        re.IGNORECASE)
+
+
+# "the government in Asmara", "режим в Минске": a capital standing for its state (incidents.state_seat.v1).
+STATE_SEAT = re.compile(r"(?<![\w-])(?:government|regime|authorities|leadership|junta|правительств\w*|режим\w*|"
+                        r"власт(?:и|ей|ям|ями|ях))\s+(?:in|в|во)\s+$", re.IGNORECASE)
 
 
 ORIGIN_FROM = re.compile(r"(?:этническ\w+\s+[а-яё]+|уроженц\w*|уроженк\w*|выходц\w*|выходец|родом|native|natives"
@@ -1555,6 +1573,8 @@ def _not_a_scene(doc: Document, place: PlaceMention) -> bool:
         return True
     if PEOPLE_IN.search(before):
         return True  # "asked about his friends in London": where people the act is about live, not its scene
+    if STATE_SEAT.search(before):
+        return True  # "men who support the government in Asmara": the state, not where they acted
     if ORIGIN_FROM.search(before) or (_in_quote(doc, place.span.start) and place.rule != "places.checkpoint_town.v1"):
         # "этнического казаха из Каракалпакстана": where the person comes from; «пока родителям в Рязани не
         # стало хуже»: a place in the words quoted, not where they were said (incidents.quoted_place.v1)
@@ -1848,7 +1868,9 @@ TOWN_APPOSITION = re.compile(
     r",?\s+(?:(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:town|city|village|settlement|suburb|municipality|port|resort"
     r"|border town|district)\s+(?:in|of|on)\s+(?:the\s+)?(?:(?:far\s+)?(?:north|south|east|west|northern"
     r"|southern|eastern|western|central|north-?eastern|north-?western|south-?eastern|south-?western)\s+)?"
-    r"|(?:небольш\w+\s+|приграничн\w+\s+)*(?:город\w*|пос[её]л\w*|сел\w*|деревн\w*)\s+(?:на\s+\w+\s+|в\s+)?)$",
+    r"|(?:небольш\w+\s+|приграничн\w+\s+)*(?:город\w*|пос[её]л\w*|сел\w*|деревн\w*)\s+(?:на\s+\w+\s+|в\s+)?"
+    # "in Koya, in the Kurdistan Region of Iraq", "in Koya, in northern Iraq"
+    r"|(?:in|near)\s+(?:the\s+)?(?:[\w-]+\s+){0,4}?(?:of\s+)?)$",
     re.IGNORECASE)
 
 
@@ -2216,11 +2238,18 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
             city = min(same, key=lambda p: min(_distance(p.span, a) for a in anchors))
     aggregate = all(t.kind == "group" and t.count and t.count > 1 for t in cand.targets) and precision != "day"
     national = {t.type for t in cand.triggers} <= NATIONAL or aggregate
-    if city is None and country is not None and not national:
+    town_name: str | None = None
+    if city is None and "incidents.town_apposition.v1" in cand.trace and (town := _unknown_town(doc, cand)):
+        # "outside his home in Koya, in the Kurdistan Region of Iraq": the town as the report writes it,
+        # with no gazetteer entry to place it on a map.
+        town_name = town.text
+        spans["place"] = town.to_dict()
+    elif city is None and country is not None and not national:
         # Acts by national bodies (charges, bans, designations) and counted aggregates over a period
         # happen in no one city: a single act (one raid on a day included) takes the report's main city.
         city = _main_city(doc, country)
-    spans["place"] = city.span.to_dict() if city else None
+    if town_name is None:
+        spans["place"] = city.span.to_dict() if city else None
     spans["country"] = country_span.to_dict() if country_span else None
 
     _unnamed_is_main_person(doc, cand)
@@ -2290,7 +2319,7 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
         types=sort_types(types),
         date=date,
         date_precision=precision,  # type: ignore[arg-type]
-        place=place_as_written(doc, city) if city else None,
+        place=place_as_written(doc, city) if city else town_name,
         place_id=city.gazetteer_id if city else None,
         latitude=city.latitude if city else None,
         longitude=city.longitude if city else None,
