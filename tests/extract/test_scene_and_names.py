@@ -264,3 +264,34 @@ def test_supporters_of_a_government_are_neither_the_government_nor_victims(engin
     out = run_rules(engine, text, published="2025-08-01", lang="en")
     assert [(m.types, [t.name for t in m.targets], [p.name for p in m.perpetrators]) for m in out] == [
         (["ill_treatment"], ["Selam Tesfay"], [])], [m.to_interchange() for m in out]
+
+
+def test_a_person_running_a_group_is_not_its_name():
+    """"the diaspora group Hrynkevich helps run": Hrynkevich is the person, named in full before."""
+    text = ("Alena Hrynkevich fled Belarus four years ago.\n\nIn January, a man called Andrei attended three "
+            "meetings of the diaspora group Hrynkevich helps run.")
+    actors = find_actors(text, "en")
+    assert [a.name for a in actors if a.kind == "organization"] == []
+    assert "Alena Hrynkevich" in [a.name for a in actors if a.kind == "person"]
+
+
+def test_an_anaphor_with_no_one_named_near_is_the_reports_main_person(engine):
+    text = ("Alena Hrynkevich runs a newsroom in exile. Alena Hrynkevich was sentenced in absentia in April.\n\n"
+            "Five years earlier, she had been one of the protesters. On the night of 11 to 12 August 2020, riot "
+            "police pulled her out of a crowd in Minsk and beat her with batons.")
+    out = run_rules(engine, text, published="2025-09-22", lang="en")
+    beaten = [m for m in out if m.date == "2020-08-12"]
+    assert [(sorted(m.types), [t.name for t in m.targets]) for m in beaten] == [
+        (["detention", "ill_treatment"], ["Alena Hrynkevich"])], [m.to_interchange() for m in out]
+
+
+def test_a_fine_and_expulsion_after_a_headline_arrest_continue_it(engine):
+    """The lead tells the arrest without a date, the next paragraph dates it, a paragraph of detail
+    follows, then the court's fine and expulsion order: one custody, with `deportation` for the order."""
+    text = ("В Петербурге задержали активиста Исфандиёра Назриева\n\n"
+            "В ночь на 14 октября сотрудники полиции задержали Исфандиёра Назриева в общежитии.\n\n"
+            "Забрали его около двух часов ночи, вместе с соседями по комнате.\n\n"
+            "В среду районный суд оштрафовал его на 5000 рублей и назначил административное выдворение.")
+    out = run_rules(engine, text, published="2025-10-16", lang="ru")
+    assert [(sorted(m.types), m.date) for m in out] == [(["deportation", "detention", "fine"], "2025-10-14")], \
+        [m.to_interchange() for m in out]

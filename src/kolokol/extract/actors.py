@@ -1080,6 +1080,13 @@ def _nationality_before(text: str, pos: int, lx: Lexicon, n: int = 4) -> str | N
     return None
 
 
+# After "the group X": a verb whose subject X runs the group ("the group Hrynkevich helps run", "the centre
+# Ivanova founded"): X is a person, the group is unnamed.
+_PERSON_RUNS = re.compile(r"[ \t]+(?:helps?|helped|runs|ran|leads|led|founded|co-founded|set[ \t]+up|started|"
+                          r"created|heads|headed|chairs|chaired|joined|volunteers|works[ \t]+for|belongs[ \t]+to)"
+                          r"(?![\w-])")
+
+
 def _find_organizations(
     text: str, lx: Lexicon, occupied: _Occupied, hits: dict[str, list[tuple[int, str]]]
 ) -> list[ActorMention]:
@@ -1112,6 +1119,8 @@ def _find_organizations(
             continue  # "National Center for ...": part of a name, not a head noun before one
         if m.group("called") == "called" and re.match(r"\s+(?:a|an|the|him|her|them|it)\b", text[m.end() :]):
             continue  # "the band called Putin a ...": a verb, not a naming
+        if _PERSON_RUNS.match(text, m.end()):
+            continue  # "the diaspora group Hrynkevich helps run": a person running the group, not its name
         add(m, "org_head", _nationality_before(text, m.start(), lx))
     name_head = _matches(res["org_name_head"], text, hits.get("org_det"))
     for rule, matches in (

@@ -1190,7 +1190,7 @@ def _custody_sequence(doc: Document, a: Candidate, b: Candidate) -> bool:
     over within a few days."""
     if not (a.types & CUSTODY and b.types & CUSTODY):
         return False
-    da, db = _date_of(doc, a, a.triggers), _date_of(doc, b, b.triggers)
+    da, db = _told_date(doc, a), _date_of(doc, b, b.triggers)
     if da is None or db is None or da.precision != "day" or db.precision != "day":
         return False
     return 0 <= (db.value - da.value).days <= 4
@@ -1329,6 +1329,12 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
             if antecedent:
                 cand.targets = antecedent
                 cand.trace.append("victim from the previous sentences")
+            elif (main := _main_victim_for(doc, cand)) is not None and _victim_agrees(
+                    doc, Candidate(sentences=[], triggers=[], targets=[main]), cand):
+                # "Five years earlier, she had been one of them. On the night of ... police beat her": no
+                # one named near, the report's main person (incidents.main_person.v1).
+                cand.targets = [main]
+                cand.trace.append("anaphor with no antecedent near: the report's main person")
         if target is None and cand.targets:
             prev = _same_victim(doc, merged, cand)
             if prev is not None:
