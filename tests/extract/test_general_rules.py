@@ -335,3 +335,31 @@ def test_a_purpose_clause_is_no_act(engine):
     text = "Двое мужчин у подъезда ударили журналиста Бахрома Саидова и потребовали, чтобы он закрыл канал."
     out = extract(engine, text, lang="ru")
     assert [m.types for m in out] == [["ill_treatment"]]
+
+
+def test_a_passport_refused_is_dated_by_the_act_not_by_its_expiry(engine):
+    """"refused to renew Hrynkevich's passport, which expires in November": the consulate acted
+    "earlier this month"; November is after publication and dates nothing told."""
+    text = ("Alena Hrynkevich fled Belarus in 2021. Earlier this month, the Belarusian consulate in Bialystok "
+            "refused to renew Hrynkevich's passport, which expires in November.")
+    out = run_rules(engine, text, published="2025-09-22", lang="en")
+    assert [(m.types, m.date, m.country) for m in out] == [(["other"], "2025-09", "PL")], \
+        [m.to_interchange() for m in out]
+
+
+def test_an_attribution_set_off_by_commas_does_not_make_a_statement_date(engine):
+    text = ("The activist Selam Tesfay organises vigils in Sheffield. The activist Selam Tesfay was beaten in May."
+            "\n\nThe city has a small Eritrean community. Most of its members arrived after 2010. Many work in "
+            "care homes.\n\nLast year, she said, the Eritrean embassy in London refused to renew her passport "
+            "unless she paid the diaspora tax.")
+    out = run_rules(engine, text, published="2025-08-20", lang="en")
+    assert [(m.date, [t.name for t in m.targets]) for m in out if m.types == ["other"]] == [
+        ("2024", ["Selam Tesfay"])], [m.to_interchange() for m in out]
+
+
+def test_where_a_cause_lies_is_no_scene(engine):
+    """"is being held because of her activism in the UK": one arrest in Asmara, not a second act in the UK."""
+    text = ("Her brother, Daniel Tesfay, was arrested in Asmara in June and has not been charged, according to "
+            "relatives, who believe he is being held because of her activism in the UK.")
+    out = run_rules(engine, text, published="2025-08-20", lang="en")
+    assert [(m.types, m.country) for m in out] == [(["detention"], "ER")], [m.to_interchange() for m in out]

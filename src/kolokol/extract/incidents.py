@@ -742,8 +742,13 @@ def _statement_date(doc: Document, d: DateMention, act_start: int | None = None)
     police explained that ..."), not of the act."""
     if STATEMENT_DATE.search(doc.text[max(0, d.span.start - 25):d.span.start]):
         return True
+    # "Last year, she said, the embassy refused ...": an attribution set off by commas is no statement date.
     return act_start is not None and d.span.end <= act_start and bool(
-        SPEECH_THAT.search(doc.text[d.span.end:act_start]))
+        SPEECH_THAT.search(ASIDE_ATTRIBUTION.sub(" ", doc.text[d.span.end:act_start])))
+
+
+ASIDE_ATTRIBUTION = re.compile(r",\s*(?:he|she|they|we|I|[A-ZА-ЯЁ][\w'’-]+(?:\s+[A-ZА-ЯЁ][\w'’-]+)?|он|она|они)\s+"
+                               r"(?:said|says|recalls|recalled|told\s+\w+|added|сказал\w*|рассказ\w*|вспомина\w*)\s*,")
 
 
 APPOSITIVE_GAP = re.compile(r"[^,;:]*,\s*[A-ZА-ЯЁ][\w'’\- ]{1,40},[^,;:]*")
@@ -816,6 +821,10 @@ def _date_of(doc: Document, c: Candidate, triggers: list[Trigger]) -> DateMentio
     dates = [d for d in c.dates if not BACKGROUND_DATE.search(doc.text[_clause_start(doc, d.span.start, 40):
                                                                         d.span.start])
              and not BACKGROUND_AFTER.match(doc.text, d.span.end) and not _names_an_event(doc, d)]
+    # "refused to renew her passport, which expires in November": a date after publication is not
+    # when a reported act happened, while the act has another.
+    past = [d for d in dates if doc.published is None or d.value <= doc.published]
+    dates = past or dates
     if not dates:
         return None
     anchor = triggers[0].span if triggers else dates[0].span
@@ -1548,6 +1557,11 @@ STATE_SEAT = re.compile(r"(?<![\w-])(?:government|regime|authorities|leadership|
                         r"власт(?:и|ей|ям|ями|ях))\s+(?:in|в|во)\s+$", re.IGNORECASE)
 
 
+ACTIVITY_IN = re.compile(r"(?<![\w-])(?:activism|activities|campaigning|advocacy|journalism|reporting|work|"
+                         r"деятельност\w*|активизм\w*|публикаци\w*)\s+(?:[\w-]+\s+)?(?:in|в|во)\s+(?:the\s+)?$",
+                         re.IGNORECASE)
+
+
 ORIGIN_FROM = re.compile(r"(?:этническ\w+\s+[а-яё]+|уроженц\w*|уроженк\w*|выходц\w*|выходец|родом|native|natives"
                          r"|originally|hails?|hailing)\s+(?:(?:from|of|из|с)\s+)?(?:the\s+)?$", re.IGNORECASE)
 
@@ -1581,6 +1595,8 @@ def _not_a_scene(doc: Document, place: PlaceMention) -> bool:
         return True  # "asked about his friends in London": where people the act is about live, not its scene
     if STATE_SEAT.search(before):
         return True  # "men who support the government in Asmara": the state, not where they acted
+    if ACTIVITY_IN.search(before):
+        return True  # "held because of her activism in the UK": where the cause lies, not the scene
     if ORIGIN_FROM.search(before) or (_in_quote(doc, place.span.start) and place.rule != "places.checkpoint_town.v1"):
         # "этнического казаха из Каракалпакстана": where the person comes from; «пока родителям в Рязани не
         # стало хуже»: a place in the words quoted, not where they were said (incidents.quoted_place.v1)
