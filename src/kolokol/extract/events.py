@@ -22,6 +22,10 @@ from kolokol.lexicon import load_lexicon
 # A threat told as a visit to the exile's family ("came to his mother's flat", "пришли к родителям").
 VISIT = re.compile(r"(?:visited|came|went|turned up|showed up|arrived|навестил|пришли|приходили|приехали|явились)\b",
                    re.IGNORECASE)
+# A threat told as an approach ("a man who presented himself as an embassy employee", "звонит мужчина,
+# представившийся ...", "к нему приходили"): with another act in its sentence, it is that act's setting.
+APPROACH = re.compile(r"(?:who (?:introduced|presented|identified)|к |ко мне|звон|пиш|писа|написал|посетил|пришл|"
+                      r"пришёл|приходил|подошл|подошёл|навестил)", re.IGNORECASE)
 IRREALIS_WINDOW = 40  # characters before a trigger searched for hypothetical/negated wording
 THREAT_WINDOW = 60  # characters between a threat word and the act it threatens
 APPEAL_WINDOW = 160  # characters before a trigger searched for a protest or appeal against it
@@ -301,6 +305,11 @@ def find_triggers(doc: Document) -> list[Trigger]:
                     o.type != "threat" and not o.suppressed and 0 < o.span.start - trig.span.end <= 80
                     for o in hits):
                 # "came to his mother's flat and questioned her": the visit is the setting of the act.
+                trig.suppressed = "visit-setting"
+                found.append(trig)
+                continue
+            if trig.type == "threat" and APPROACH.match(trig.span.text) and any(
+                    o.type != "threat" and not o.suppressed for o in hits):
                 trig.suppressed = "visit-setting"
                 found.append(trig)
                 continue
