@@ -363,3 +363,27 @@ def test_where_a_cause_lies_is_no_scene(engine):
             "relatives, who believe he is being held because of her activism in the UK.")
     out = run_rules(engine, text, published="2025-08-20", lang="en")
     assert [(m.types, m.country) for m in out] == [(["detention"], "ER")], [m.to_interchange() for m in out]
+
+
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    ("Vietnam. In April, the blogger Tran Quoc Hien was pushed into a car by unidentified men outside a "
+     "supermarket in Bangkok.", "en", "2025-04"),
+    ("В марте блогера Тимура Алиева задержали в Стамбуле сотрудники полиции.", "ru", "2025-03"),
+])
+def test_an_act_told_without_its_year_happened_before_publication(engine, text, lang, expected):
+    """An annual report published in February: "In April" is last April, not the coming one (the date
+    module keeps a near-future reading for announced trials)."""
+    out = extract(engine, text, published="2026-02-24", lang=lang)
+    assert [m.date for m in out] == [expected], [m.to_interchange() for m in out]
+
+
+def test_a_month_precise_publication_keeps_a_date_of_that_month(engine):
+    out = extract(engine, "On 15 July, police in Osh detained the blogger Aziz Karimov.", published="2024-07")
+    assert [m.date for m in out] == ["2024-07-15"], [m.to_interchange() for m in out]
+
+
+def test_the_date_of_what_was_planned_is_not_the_acts(engine):
+    text = ("The researcher Lama Haddad lives in London. On 10 April, the organisers of a London workshop withdrew "
+            "her invitation to speak on 14 April, after concerns from the Saudi embassy.")
+    out = extract(engine, text, published="2026-04-22")
+    assert [(m.types, m.date) for m in out] == [(["censorship"], "2026-04-10")], [m.to_interchange() for m in out]

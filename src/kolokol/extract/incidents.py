@@ -15,6 +15,8 @@ The reading, step by step:
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
@@ -812,6 +814,10 @@ def _clause_start(doc: Document, pos: int, window: int) -> int:
     return max(0, start, pos - window)
 
 
+# "withdrew her invitation to speak on 14 April": the date of what was planned, not of the act.
+PLANNED_BEFORE = re.compile(r"(?<![\w-])(?:to\s+(?:speak|attend|give|present|perform|travel|fly|appear|take\s+part|"
+                            r"participate|hold|screen|testify|lecture)|выступить|принять\s+участие|прилететь|"
+                            r"приехать)(?![\w-])[^.;:!?]{0,40}$", re.IGNORECASE)
 COUNTED_BEFORE = re.compile(r"(?:before|prior to)$|(?:before|prior to|\sдо)\s", re.IGNORECASE)
 
 
@@ -820,7 +826,8 @@ def _date_of(doc: Document, c: Candidate, triggers: list[Trigger]) -> DateMentio
     not "who has lived there since 2019, was detained"), the nearest otherwise."""
     dates = [d for d in c.dates if not BACKGROUND_DATE.search(doc.text[_clause_start(doc, d.span.start, 40):
                                                                         d.span.start])
-             and not BACKGROUND_AFTER.match(doc.text, d.span.end) and not _names_an_event(doc, d)]
+             and not BACKGROUND_AFTER.match(doc.text, d.span.end) and not _names_an_event(doc, d)
+             and not PLANNED_BEFORE.search(doc.text[max(0, d.span.start - 60):d.span.start])]
     # "refused to renew her passport, which expires in November": a date after publication is not
     # when a reported act happened, while the act has another.
     past = [d for d in dates if doc.published is None or d.value <= doc.published]
@@ -1467,6 +1474,22 @@ def _opens_sentence(doc: Document, date: DateMention) -> bool:
     return len(head.split()) <= 2
 
 
+def _published_end(doc: Document) -> dt.date:
+    """The last day the publication date may stand for ("2024-07" is any day of July)."""
+    pub = doc.published
+    assert pub is not None
+    if doc.published_precision == "year":
+        return pub.replace(month=12, day=31)
+    if doc.published_precision == "month":
+        return pub.replace(day=calendar.monthrange(pub.year, pub.month)[1])
+    return pub
+
+
+# Dates written as a day and month or a month alone, whose year is inferred.
+CALENDAR_RULES = {"dates.en_month.v1", "dates.ru_month.v1", "dates.en_day_month.v1", "dates.ru_day_month.v1",
+                  "dates.en_month_day.v1", "dates.ru_ordinal_day.v1", "dates.en_season.v1", "dates.ru_season.v1"}
+
+
 def _choose_date(doc: Document, cand: Candidate) -> tuple[str | None, str | None, Span | None]:
     primary = _date_of(doc, cand, cand.triggers)
     if primary is None:
@@ -1495,6 +1518,15 @@ def _choose_date(doc: Document, cand: Candidate) -> tuple[str | None, str | None
                if any(_same_clause(doc.text, d.span, t.span) for t in cand.triggers)]
         if own:
             primary = own[0]
+    if primary is not None and doc.published is not None and primary.value > _published_end(doc) and \
+            primary.rule in CALENDAR_RULES and not re.search(r"\d{4}|\d{2}\.\d{2}\.\d{2}", primary.span.text):
+        # "In April, blogger X was pushed into a car" in a report of February: an act told in the past
+        # without its year happened before publication, in the year before (incidents.past_act_year.v1).
+        try:
+            primary = replace(primary, value=primary.value.replace(year=primary.value.year - 1))
+        except ValueError:  # 29 February
+            primary = replace(primary, value=primary.value.replace(year=primary.value.year - 1, day=28))
+        cand.trace.append("incidents.past_act_year.v1")
     if primary is not None:
         since = re.search(r"(?:since|с|со)\s+$", doc.text[max(0, primary.span.start - 7):primary.span.start])
         if since and primary.precision == "day" and any(t.kind == "group" and t.count for t in cand.targets):
