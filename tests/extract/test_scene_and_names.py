@@ -295,3 +295,15 @@ def test_a_fine_and_expulsion_after_a_headline_arrest_continue_it(engine):
     out = run_rules(engine, text, published="2025-10-16", lang="ru")
     assert [(sorted(m.types), m.date) for m in out] == [(["deportation", "detention", "fine"], "2025-10-14")], \
         [m.to_interchange() for m in out]
+
+
+@pytest.mark.parametrize("text,lang,country", [
+    ("He was put on a flight to Dushanbe on 28 October and detained by officers of the State Committee for "
+     "National Security (GKNB) as soon as he left the aircraft.", "en", "TJ"),
+    ("В Душанбе сотрудники ГКНБ задержали его прямо в аэропорту.", "ru", "TJ"),
+    ("Officers of the GKNB detained him in Bishkek.", "en", "KG"),
+    ("The GKNB summoned him for a talk.", "en", "KG"),
+])
+def test_a_body_several_states_name_alike_takes_the_state_of_its_sentence(text, lang, country):
+    agencies = [a for a in find_actors(text, lang) if a.kind == "agency"]
+    assert agencies and {a.country for a in agencies} == {country}, [(a.name, a.country) for a in agencies]

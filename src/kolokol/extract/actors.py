@@ -899,6 +899,25 @@ def _find_state_bodies(text: str, lx: Lexicon) -> list[ActorMention]:
     return out
 
 
+def _state_in_sentence(text: str, start: int, end: int, states: set[str], lx: Lexicon) -> str | None:
+    """The nearest place of the nationality table in the sentence around [start, end) that lies in one of
+    `states`."""
+    lo = max((m.end() for m in re.finditer(r"[.!?\n]\s", text[max(0, start - 300):start])), default=0)
+    lo += max(0, start - 300)
+    hi_m = re.search(r"[.!?\n](?:\s|$)", text[end:end + 300])
+    hi = end + (hi_m.start() if hi_m else min(300, len(text) - end))
+    best: tuple[int, str] | None = None
+    for m in re.finditer(r"[^\W\d_][\w'’-]*", text[lo:hi]):
+        word = m.group()
+        cc = lx.place_en.get(word) or lx.ru_place.get(word)
+        if cc and cc in states:
+            pos = lo + m.start()
+            dist = start - pos if pos < start else pos - end
+            if best is None or dist < best[0]:
+                best = (dist, cc)
+    return best[1] if best else None
+
+
 _REGION_NOUNS = frozenset({"области", "району", "краю", "городу", "округу", "республике"})
 
 
@@ -1010,6 +1029,10 @@ def _agency_in_context(
                 break
     if ctx is None and gazetteer_word:
         ctx = _gazetteer_country(gazetteer_word)
+    if ctx is None and entry.by_country:
+        # A body several states name alike ("GKNB"): a city or country of one of them in its sentence
+        # ("put on a flight to Dushanbe and detained by officers of the GKNB").
+        ctx = _state_in_sentence(text, start, end, set(entry.by_country) | {entry.country or ""}, lx)
     canonical, country = entry.id, entry.country
     if ctx:
         if ctx in entry.by_country:
