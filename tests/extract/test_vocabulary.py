@@ -160,6 +160,10 @@ def live_types(text: str, lang: str = "en") -> set[str]:
      "legal_action"),
     ("МВД инициировало публикацию «красного уведомления» Интерпола.", "ru", "legal_action"),
     ("The ministry requested an Interpol red notice against him.", "en", "legal_action"),
+    ("Two days later the prosecutor ordered the freezing of Karimov's bank account and his flat.", "en",
+     "legal_action"),
+    ("The court placed the poet and nine other exiles on the list for three years.", "en", "legal_action"),
+    ("Embassy staff retained her passport and told her to collect it at home.", "en", "other"),
 ])
 def test_vocabulary_by_type(text, lang, expected):
     assert expected in live_types(text, lang), live_types(text, lang)
