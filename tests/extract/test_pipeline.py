@@ -104,36 +104,38 @@ def test_hostile_input_does_not_crash_or_invent(engine, text):
     assert all(m.targets for m in out)
 
 
-# Pinned floors a little below the scores at the time of pinning (gold 0.83, gold2 0.80, gold3 0.74,
-# gold4 0.87, gold5 0.83, gold6 0.86, gold7 0.74, gold8 0.76, gold9 0.76, gold12 0.67): a change that loses
-# quality on reports the project wrote fails here. Raise them as quality grows. gold5 to gold9 were held out
-# until their misses were studied, gold12 was written blind as a development set; gold10 and gold11 are held
-# out (their reports and misses are not read to change the extractor): no floor.
+# Pinned floors a little below the scores at the time of pinning (gold 0.86, gold2 0.83, gold3 0.80,
+# gold4 0.87, gold5 0.83, gold6 0.86, gold7 0.79, gold8 0.78, gold9 0.79, gold10 0.77, gold12 0.80): a change that
+# loses quality on reports the project wrote fails here. Raise them as quality grows. gold5 to gold10 were held out
+# until their misses were studied (gold10 in the seventh session), gold12 was written blind as a development set;
+# gold11 and gold13 are held out (their reports and misses are not read to change the extractor): no floor.
 FLOORS = {
-    "gold": {"f1": 0.82, "slots": {"types": 0.71, "date": 0.94, "place": 0.77, "origin_country": 0.89,
+    "gold": {"f1": 0.83, "slots": {"types": 0.71, "date": 0.94, "place": 0.77, "origin_country": 0.89,
                                    "targets": 0.90, "perpetrators": 0.88, "legal_basis": 0.94}},
-    "gold2": {"f1": 0.76, "slots": {"types": 0.75, "date": 0.93, "place": 0.87, "origin_country": 0.74,
-                                    "targets": 0.84, "perpetrators": 0.90, "legal_basis": 0.87}},
-    "gold3": {"f1": 0.75, "slots": {"types": 0.66, "date": 0.89, "place": 0.79, "origin_country": 0.69,
-                                    "targets": 0.90, "perpetrators": 0.78, "legal_basis": 0.87}},
+    "gold2": {"f1": 0.80, "slots": {"types": 0.81, "date": 0.95, "place": 0.87, "origin_country": 0.74,
+                                    "targets": 0.86, "perpetrators": 0.89, "legal_basis": 0.87}},
+    "gold3": {"f1": 0.77, "slots": {"types": 0.72, "date": 0.89, "place": 0.79, "origin_country": 0.72,
+                                    "targets": 0.90, "perpetrators": 0.78, "legal_basis": 0.89}},
     "gold4": {"f1": 0.85, "slots": {"types": 0.82, "date": 0.95, "place": 0.91, "origin_country": 0.91,
                                     "targets": 0.91, "perpetrators": 0.87, "legal_basis": 0.89}},
     # gold5 codes an extradition arrest as detention alone; the later sets' convention (gold6 on) codes it
     # ["detention", "extradition"], which the extractor follows: its types floor sits lower for that one pair.
     # Its perpetrators floor sits at 0.74 since a killing by unnamed gunmen in San José is matched (the
     # slot averages over matched pairs, and that one names no body).
-    "gold5": {"f1": 0.79, "slots": {"types": 0.69, "date": 0.92, "place": 0.82, "origin_country": 0.82,
+    "gold5": {"f1": 0.80, "slots": {"types": 0.69, "date": 0.92, "place": 0.82, "origin_country": 0.82,
                                     "targets": 0.82, "perpetrators": 0.74, "legal_basis": 0.92}},
-    "gold6": {"f1": 0.82, "slots": {"types": 0.77, "date": 0.92, "place": 0.67, "origin_country": 0.72,
+    "gold6": {"f1": 0.83, "slots": {"types": 0.78, "date": 0.92, "place": 0.69, "origin_country": 0.76,
                                     "targets": 0.82, "perpetrators": 0.89, "legal_basis": 0.81}},
-    "gold7": {"f1": 0.70, "slots": {"types": 0.63, "date": 0.91, "place": 0.73, "origin_country": 0.68,
-                                    "targets": 0.86, "perpetrators": 0.73, "legal_basis": 0.81}},
-    "gold8": {"f1": 0.72, "slots": {"types": 0.64, "date": 0.78, "place": 0.73, "origin_country": 0.72,
-                                    "targets": 0.77, "perpetrators": 0.81, "legal_basis": 0.82}},
-    "gold9": {"f1": 0.72, "slots": {"types": 0.64, "date": 0.86, "place": 0.68, "origin_country": 0.74,
-                                    "targets": 0.80, "perpetrators": 0.78, "legal_basis": 0.80}},
-    "gold12": {"f1": 0.63, "slots": {"types": 0.50, "date": 0.84, "place": 0.60, "origin_country": 0.64,
-                                     "targets": 0.80, "perpetrators": 0.64, "legal_basis": 0.81}},
+    "gold7": {"f1": 0.76, "slots": {"types": 0.66, "date": 0.94, "place": 0.73, "origin_country": 0.69,
+                                    "targets": 0.87, "perpetrators": 0.73, "legal_basis": 0.81}},
+    "gold8": {"f1": 0.75, "slots": {"types": 0.64, "date": 0.79, "place": 0.73, "origin_country": 0.72,
+                                    "targets": 0.79, "perpetrators": 0.81, "legal_basis": 0.83}},
+    "gold9": {"f1": 0.76, "slots": {"types": 0.66, "date": 0.88, "place": 0.72, "origin_country": 0.80,
+                                    "targets": 0.81, "perpetrators": 0.84, "legal_basis": 0.82}},
+    "gold10": {"f1": 0.74, "slots": {"types": 0.69, "date": 0.92, "place": 0.63, "origin_country": 0.72,
+                                     "targets": 0.82, "perpetrators": 0.75, "legal_basis": 0.83}},
+    "gold12": {"f1": 0.77, "slots": {"types": 0.56, "date": 0.89, "place": 0.65, "origin_country": 0.69,
+                                     "targets": 0.83, "perpetrators": 0.69, "legal_basis": 0.81}},
 }
 
 

@@ -307,3 +307,25 @@ def test_a_fine_and_expulsion_after_a_headline_arrest_continue_it(engine):
 def test_a_body_several_states_name_alike_takes_the_state_of_its_sentence(text, lang, country):
     agencies = [a for a in find_actors(text, lang) if a.kind == "agency"]
     assert agencies and {a.country for a in agencies} == {country}, [(a.name, a.country) for a in agencies]
+
+
+def test_a_surname_made_sure_by_an_age_makes_its_full_name_a_person():
+    text = ("CAPE TOWN — Behind the counter of his shop in Mowbray, Aimable Nkundimana keeps two wall clocks.\n\n"
+            "Nkundimana, 44, arrived in South Africa in 2012.")
+    persons = [a for a in find_actors(text, "en") if a.kind == "person"]
+    assert [p.name for p in persons] == ["Aimable Nkundimana", "Nkundimana"], [(p.name, p.rule) for p in persons]
+
+
+def test_a_title_opening_a_sentence_is_not_part_of_the_name():
+    persons = [a for a in find_actors("Organiser Selam Tesfay said the vigil would go ahead.", "en")
+               if a.kind == "person"]
+    assert [p.name for p in persons] == ["Selam Tesfay"]
+
+
+@pytest.mark.parametrize("language", ["Kinyarwanda", "Tigrinya"])
+def test_a_language_is_not_an_unknown_town(engine, language):
+    text = (f"CAPE TOWN — The Rwandan exile Aimable Nkundimana, 44, fled Rwanda in 2012 and criticises the "
+            f"government of Rwanda online.\n\nOn 2 January, a voice note in {language} arrived on his phone from an "
+            f"unregistered number, threatening his sister.")
+    out = run_rules(engine, text, published="2026-02-10", lang="en")
+    assert [(m.types, m.country) for m in out] == [(["threat"], "ZA")], [m.to_interchange() for m in out]

@@ -1589,6 +1589,7 @@ def _find_persons_en(
     toks = _tokens(text, lx)
     persons: list[_Person] = []
     singles: list[int] = []
+    unknown: list[list[int]] = []  # runs of two or three words not taken for a name
     for raw_run in _runs(toks, lx):
         run = _trim_run(raw_run, toks, lx)
         if not run:
@@ -1603,6 +1604,17 @@ def _find_persons_en(
         if len(run) == 1:
             singles.append(run[0])
         elif len(run) <= 4 and (p := _score_run([toks[i] for i in run], text, lx)) is not None:
+            persons.append(p)
+        elif len(run) in (2, 3):
+            unknown.append(run)
+    # "Aimable Nkundimana keeps two clocks ... Nkundimana, 44, arrived in 2012": a surname made sure by an
+    # age or a profile elsewhere in the report makes the full name a person (rule actors.cued_surname.v1).
+    cued = {fold_name(toks[i].text) for i in singles
+            if _strong_person_context(text, toks[i].start, toks[i].end, lx)
+            and _role_score(toks[i].text, lx)[1] not in ("first", "first_guess")}
+    for run in unknown:
+        if cued and fold_name(toks[run[-1]].text) in cued and (
+                p := _score_run([toks[i] for i in run], text, lx, cued=True)) is not None:
             persons.append(p)
 
     persons += _paired_first_names(singles, toks, persons, text, lx)
@@ -1625,6 +1637,8 @@ def _trim_run(run: list[int], toks: list[_Tok], lx: Lexicon) -> list[int]:
         return word.lower() not in lx.first_names and bool(_ENGLISH_SHAPE.search(word.lower()))
 
     joined = any(_prefixed(toks[i].text, lx) for i in run[1:])  # "Mohammed bin Salman": a name throughout
+    while len(run) > 2 and _PROFILE_WORD.fullmatch(toks[run[0]].text):
+        run = run[1:]  # "Organiser Selam Tesfay said": a title opening the sentence, not a name part
     while len(run) > 1 and not joined and (english(run[0]) and (toks[run[0]].sent_start or len(run) > 2)):
         run = run[1:]
     while len(run) > 2 and english(run[-1]):
@@ -1778,7 +1792,7 @@ def _followed_by_institution(run: list[int], toks: list[_Tok], text: str, lx: Le
     return nxt.text[:1].isupper() and (nxt.text in lx.institution_words or nxt.text in lx.place_words)
 
 
-def _score_run(run: list[_Tok], text: str, lx: Lexicon) -> _Person | None:
+def _score_run(run: list[_Tok], text: str, lx: Lexicon, cued: bool = False) -> _Person | None:
     """Decide whether a run of two to four capitalised tokens is a person's name."""
     roles = [_role_score(t.text, lx, t.initial) for t in run]
     kinds = [r for _, r in roles]
@@ -1792,7 +1806,7 @@ def _score_run(run: list[_Tok], text: str, lx: Lexicon) -> _Person | None:
         # capitalised words is the shape of a name whatever its origin.
         score, kinds = max(score, 3.0), [*kinds[:-1], "surname"]
     if (score < 2 or not nameish & set(kinds)) and len(run) in (2, 3) and set(kinds) <= {"unknown", "surname_weak"} \
-            and _strong_person_context(text, start, end, lx):
+            and (cued or _strong_person_context(text, start, end, lx)):
         # Names from anywhere (Uyghur, Turkmen, Arabic, Persian ...) that the name lexicon does not know,
         # made sure by an age ("Memet Abdurehim, 38,") or a kinship or profile apposition ("his brother,
         # Ablikim Abdurehim").
@@ -1842,6 +1856,7 @@ _KIN_BEFORE = re.compile(
     r",?\s+$",
     re.IGNORECASE,
 )
+_PROFILE_WORD = re.compile(r"(?:" + _PROFILE_WORDS + r")", re.IGNORECASE)
 _APPOSITION_AFTER = re.compile(r",\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,3}?(?:" + _PROFILE_WORDS + r")s?\b",
                                re.IGNORECASE)
 

@@ -1855,6 +1855,18 @@ NOT_A_TOWN = frozenset({
 })
 
 
+@cache
+def _is_language(word: str) -> bool:
+    """"a voice note in Kinyarwanda": a major language (one with a two-letter ISO 639-1 code), not a town."""
+    import pycountry
+
+    try:
+        lang = pycountry.languages.get(name=word)
+    except LookupError:
+        return False
+    return lang is not None and hasattr(lang, "alpha_2")
+
+
 def _unknown_town(doc: Document, cand: Candidate) -> Span | None:
     """A town said to be the act's scene in its own clause that the gazetteer does not know
     (incidents.unknown_town.v1): the act then happens in the state the report is about, not at the
@@ -1863,7 +1875,7 @@ def _unknown_town(doc: Document, cand: Candidate) -> Span | None:
         sent = doc.sentences[trig.sentence]
         for m in UNKNOWN_TOWN.finditer(doc.text, sent.start, sent.end):
             s, e = m.span(1)
-            if m.group(1).lower() in NOT_A_TOWN or country_of_adjective(m.group(1)) \
+            if m.group(1).lower() in NOT_A_TOWN or country_of_adjective(m.group(1)) or _is_language(m.group(1)) \
                     or FOR_FOREIGNERS.search(doc.text[max(0, m.start() - 60):m.start()]) \
                     or any(p.span.start < e and s < p.span.end for p in doc.places) \
                     or any(a.span.start < e and s < a.span.end for a in doc.actors):
