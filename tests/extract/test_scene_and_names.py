@@ -329,3 +329,18 @@ def test_a_language_is_not_an_unknown_town(engine, language):
             f"unregistered number, threatening his sister.")
     out = run_rules(engine, text, published="2026-02-10", lang="en")
     assert [(m.types, m.country) for m in out] == [(["threat"], "ZA")], [m.to_interchange() for m in out]
+
+
+def test_the_name_a_caller_gives_is_no_victim_and_the_introduced_person_is_the_narrator(engine):
+    """A testimony with an editor's introduction: "I" is the woman introduced before the first "я"; the
+    name the caller gave himself ("назвался Рустамом") is not a victim."""
+    text = ("От редакции. Хеде Мусаевой 29 лет, с 2021 года она с детьми живёт в Белостоке. Её рассказ мы "
+            "публикуем с её согласия.\n\n"
+            "Я уехала из Грозного в 2019 году. Сначала я жила в Москве, потом попала в Польшу.\n\n"
+            "В ноябре мне начал писать в WhatsApp человек, который назвался Рустамом «из органов». Я ему не "
+            "отвечала.")
+    out = run_rules(engine, text, published="2025-04-22", lang="ru")
+    threats = [m for m in out if "threat" in m.types]
+    assert threats and all("Рустам" not in [t.name for t in m.targets] for m in threats), \
+        [m.to_interchange() for m in out]
+    assert any("Мусаев" in t.name for m in threats for t in m.targets), [m.to_interchange() for m in out]

@@ -175,6 +175,9 @@ HOME_AFTER = re.compile(r"['’]s\s+(?:\w+\s+)?(?:home|house|flat|apartment|door
 HAS_COUNT_BEFORE = re.compile(r"(?:(?<![\w-])(?:has|have|had|with|boasts?|насчитыва\w*|имеет|у\s+[\w-]+)\s+"
                               r"(?:(?:about|around|over|some|more than|nearly|almost|около|более|почти|свыше|"
                               r"примерно)\s+)?)$", re.IGNORECASE)
+ALIAS_BEFORE = re.compile(r"(?:назвал(?:ся|ась|ись)|представил(?:ся|ась|ись)|назвавш\w+\s+себя|called\s+himself|"
+                          r"called\s+herself|introduced\s+(?:himself|herself)\s+as|gave\s+(?:his|her)\s+name\s+as|"
+                          r"said\s+(?:his|her)\s+name\s+was)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)
 TOPIC_BEFORE = re.compile(r"(?<![\w-])(?:about|regarding|concerning|о|об|про|насч[её]т)\s+(?:(?:his|her|their|"
                           r"the|its|[\w-]+['’]s)\s+)?$", re.IGNORECASE)
 KIN_AFTER = re.compile(r"(?:'s|’s)\s+(?:[\w-]+\s+)?(?:mother|father|parents|brother|sister|wife|husband|son|daughter|"
@@ -266,6 +269,8 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
         return False  # "Tursunaliev's father": the relative is the victim here, not the exile
     if actor.kind == "person" and TOPIC_BEFORE.search(before):
         return False  # "questioned about Ali's friends", "расспрашивали о Курбанове": what was asked about
+    if actor.kind == "person" and ALIAS_BEFORE.search(before):
+        return False  # "человек, который назвался Рустамом": the name the caller gave, not a victim
     if actor.kind == "person" and actor.profile == "relative" and re.match(r"['’]s\s", doc.text[actor.span.end:
                                                                                                   actor.span.end + 3]) \
             and not (HOME_AFTER.match(doc.text, actor.span.end) and any(
@@ -995,6 +1000,16 @@ def _narrator_uncached(doc: Document) -> ActorMention | None:
     ranked = sorted(counts.values(), key=len, reverse=True)
     if ranked and (len(ranked[0]) >= 2 or len(ranked) == 1) and (len(ranked) == 1 or len(ranked[0]) > len(ranked[1])):
         return ranked[0][0]  # named most often, or the only person the report names
+    first_person = [i for i in range(len(doc.sentences)) if _speaks_of_self(doc, i)]
+    if persons and len(first_person) >= 3:
+        # A testimony with an editor's introduction ("От редакции. Хеде Мусаевой 29 лет ... Я уехала из
+        # Грозного"): the person introduced before the first "I" (rule incidents.testimony_narrator.v1).
+        opening = doc.sentences[first_person[0]].start
+        intro = [p for p in persons if p.span.start < opening and not ALIAS_BEFORE.search(
+            doc.text[max(0, p.span.start - 60):p.span.start]) and not KIN_NEAR.search(
+            doc.text[max(0, p.span.start - 30):p.span.start])]
+        if intro:
+            return intro[0]
     turns = list(INTERVIEW_TURN.finditer(doc.text)) or list(QUESTION_LINE.finditer(doc.text))
     if persons and len(turns) >= 2:
         # An interview: the lead introduces the person who answers, before the first question
