@@ -344,3 +344,23 @@ def test_the_name_a_caller_gives_is_no_victim_and_the_introduced_person_is_the_n
     assert threats and all("Рустам" not in [t.name for t in m.targets] for m in threats), \
         [m.to_interchange() for m in out]
     assert any("Мусаев" in t.name for m in threats for t in m.targets), [m.to_interchange() for m in out]
+
+
+def test_a_pronoun_reaches_back_over_the_lines_of_a_post(engine):
+    """A Telegram post writes one sentence per line: "ей" three lines on still stands for the woman."""
+    text = ("Алесь Кравец ведёт канал из Вильнюса. Алесь Кравец уехал из Беларуси в 2020 году.\n\n"
+            "Позавчера около 7 утра к Галине Кравец пришли с обыском сотрудники ГУБОПиК.\n"
+            "Изъяли телефон, ноутбук, даже старые фотоальбомы.\n"
+            "Соседи видели, как её вывели из подъезда.\n"
+            "Вчера суд Советского района дал ей 15 суток ареста по ст. 19.11 КоАП.")
+    out = run_rules(engine, text, published="2025-06-14", lang="ru")
+    assert any("detention" in m.types and any("Галин" in t.name for t in m.targets) for m in out), \
+        [m.to_interchange() for m in out]
+
+
+def test_a_mother_with_her_sons_surname_is_not_her_son():
+    text = ("Алесь Кравец ведёт канал из Вильнюса. Алесь Кравец уехал в 2020 году.\n\n"
+            "Позавчера к Галине Кравец пришли с обыском сотрудники ГУБОПиК.")
+    persons = [a for a in find_actors(text, "ru") if a.kind == "person"]
+    assert [p.canonical for p in persons if "Галин" in p.span.text] != ["Алесь Кравец"], \
+        [(p.span.text, p.canonical) for p in persons]

@@ -151,6 +151,7 @@ def live_types(text: str, lang: str = "en") -> set[str]:
     ("A consular officer collected the students' passports for renewal.", "en", "other"),
     ("Представитель посольства собрал у студентов паспорта «для продления».", "ru", "other"),
     ("Пограничники передали её полиции прямо в аэропорту.", "ru", "detention"),
+    ("Женщину увезли в Советский РУВД.", "ru", "detention"),
     ("He was grabbed outside a café and pushed towards a waiting car.", "en", "abduction"),
     ("He left home to meet a friend on 3 May and did not return.", "en", "abduction"),
     ("Генпрокуратура направила в компетентные органы Турецкой Республики запрос о выдаче блогера.", "ru",

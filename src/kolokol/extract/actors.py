@@ -2173,11 +2173,15 @@ def _find_persons_ru(text: str, lx: Lexicon, occupied: _Occupied, skip: _Occupie
         if p.first_key and p.surname_key:
             fulls.setdefault(p.surname_key, []).append(p)
     for p in persons:
-        if p.first_key is None and p.surname_key in fulls and p.rule != "person_official":
+        if p.first_key is None and p.surname_key in fulls and p.rule != "person_official" \
+                and len(p.name.split()) == 1:
+            # Only a bare surname, and only to a name of the same gender ("Галине Кравец" is not her son
+            # "Алесь Кравец").
             cands = [
                 c for c in fulls[p.surname_key or ""] if p.gender is None or c.gender in (None, p.gender)
             ]
-            cands = cands or fulls[p.surname_key or ""]
+            if not cands:
+                continue
             i = _bisect_start(cands, p.start)
             ref = cands[i - 1] if i > 0 else cands[0]
             p.canonical, p.rule = ref.canonical, "person_ru_surname"

@@ -672,6 +672,9 @@ def _is_suspect(doc: Document, actor: ActorMention) -> bool:
     return bool(SUSPECT_AFTER.match(doc.text, actor.span.end) or SUSPECT_BEFORE.search(before))
 
 
+BLANK_LINE = re.compile(r"\n[ \t]*\n")
+
+
 def _recent_target(doc: Document, index: int, triggers: list[Trigger] | None = None) -> list[ActorMention]:
     """The most recent victim-like actor in the previous sentences (the antecedent of an anaphor):
     an organisation for "the outlet", "the centre"; a person or group for "he", "they" that agrees
@@ -682,8 +685,9 @@ def _recent_target(doc: Document, index: int, triggers: list[Trigger] | None = N
     gender, number = (None, None) if wants_org else _pronoun_of_victim(doc, index, triggers)
     fallback: list[ActorMention] = []
     for back in range(index - 1, max(-1, index - 1 - MERGE_LOOKBACK), -1):
-        if doc.sentences[back].paragraph < sent.paragraph - 1:
-            break
+        if doc.sentences[back].paragraph < sent.paragraph - 1 and len(
+                BLANK_LINE.findall(doc.text, doc.sentences[back].end, sent.start)) > 1:
+            break  # beyond the previous paragraph; lines of a post without blank lines still read on
         here = doc.in_sentence(doc.actors, back)
         # A person quoted there can still be the one a pronoun stands for ("X says ... He received").
         main = _narrator(doc)
