@@ -152,6 +152,8 @@ def live_types(text: str, lang: str = "en") -> set[str]:
     ("Представитель посольства собрал у студентов паспорта «для продления».", "ru", "other"),
     ("Пограничники передали её полиции прямо в аэропорту.", "ru", "detention"),
     ("Женщину увезли в Советский РУВД.", "ru", "detention"),
+    ("Border guards at Tashkent airport stopped his mother from boarding a flight to Istanbul.", "en", "other"),
+    ("Пограничники не дали его матери сесть на самолёт до Стамбула.", "ru", "other"),
     ("He was grabbed outside a café and pushed towards a waiting car.", "en", "abduction"),
     ("He left home to meet a friend on 3 May and did not return.", "en", "abduction"),
     ("Генпрокуратура направила в компетентные органы Турецкой Республики запрос о выдаче блогера.", "ru",
