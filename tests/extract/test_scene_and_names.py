@@ -364,3 +364,14 @@ def test_a_mother_with_her_sons_surname_is_not_her_son():
     persons = [a for a in find_actors(text, "ru") if a.kind == "person"]
     assert [p.canonical for p in persons if "Галин" in p.span.text] != ["Алесь Кравец"], \
         [(p.span.text, p.canonical) for p in persons]
+
+
+@pytest.mark.parametrize("lang,text", [
+    ("ru", "Уйгурского торговца выслали в Китай\n\nАйгуль Бектемирова\n\n3 февраля на рынке задержали торговца.\n\n"
+           "Во вторник автора этого материала вызвали в городской отдел ГКНБ на «беседу»."),
+])
+def test_the_author_of_this_article_is_the_byline(engine, lang, text):
+    out = run_rules(engine, text, published="2025-02-07", lang=lang)
+    summoned = [m for m in out if "summons" in m.types or "interrogation" in m.types]
+    assert summoned and all("Бектемиров" in t.name or "Bektemirova" in t.name for m in summoned for t in m.targets), \
+        [m.to_interchange() for m in out]

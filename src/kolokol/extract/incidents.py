@@ -1117,6 +1117,30 @@ def _question(doc: Document, index: int) -> bool:
 QUOTE_ATTRIBUTION = re.compile(r"(?<=[?!])\s*([»\"”’]?)\s*[,—–-]{1,2}\s*[^.!?«»\"“”]{1,60}[.!]?$")
 
 
+AUTHOR_SELF = re.compile(r"(?<![\w-])(?:автор\w*\s+(?:этого|этой|данного|данной|настоящего)\s+(?:материала|текста|"
+                         r"статьи|публикации|репортажа)|(?:наш\w*|нашего)\s+корреспондент\w*|the\s+author\s+of\s+"
+                         r"this\s+(?:article|report|piece|story)|this\s+(?:reporter|correspondent|writer)|"
+                         r"our\s+(?:reporter|correspondent))(?![\w-])", re.IGNORECASE)
+BYLINE = re.compile(r"^\s*(?:(?:by|автор|текст)\s*[:—-]?\s*)?(?P<name>[^\n]{3,60}?)\s*$", re.IGNORECASE)
+
+
+def _byline(doc: Document) -> ActorMention | None:
+    """The person who signed the report: a name alone on its line ("Айгуль Бектемирова", "By Jane Roe",
+    "Автор: ...") before the story's second paragraph."""
+    def find() -> ActorMention | None:
+        for a in doc.actors:
+            if a.kind != "person" or a.span.start > len(doc.text) // 3:
+                continue
+            line_start = doc.text.rfind("\n", 0, a.span.start) + 1
+            line_end = doc.text.find("\n", a.span.end)
+            line = doc.text[line_start:line_end if line_end >= 0 else len(doc.text)]
+            m = BYLINE.match(line)
+            if m and m.group("name").strip(" ,.") == a.span.text:
+                return a
+        return None
+    return _once(doc, "_byline", find)
+
+
 def build_candidates(doc: Document) -> list[Candidate]:
     by_sentence: dict[int, list[Trigger]] = {}
     for trig in doc.triggers:
@@ -1160,6 +1184,11 @@ def build_candidates(doc: Document) -> list[Candidate]:
                 if narrator is not None:
                     cand.targets = [narrator, *cand.targets]
                     cand.trace.append("victim: the narrator")
+            if not cand.targets and AUTHOR_SELF.search(doc.sentences[index].text) and (
+                    byline := _byline(doc)) is not None:
+                # "автора этого материала вызвали в ГКНБ": the journalist who signed the report.
+                cand.targets = [byline]
+                cand.trace.append("victim: the report's author (incidents.byline_author.v1)")
             _unnamed_is_main_person(doc, cand)
             if not cand.targets and all(GENERIC_PLURAL.fullmatch(t.span.text) for t in cand.triggers):
                 continue  # "one of the threats it has seen increase": acts in general, no victim
