@@ -105,7 +105,7 @@ def test_hostile_input_does_not_crash_or_invent(engine, text):
 
 
 # Pinned floors a little below the scores at the time of pinning (gold 0.86, gold2 0.83, gold3 0.80,
-# gold4 0.87, gold5 0.83, gold6 0.86, gold7 0.79, gold8 0.78, gold9 0.83, gold10 0.76, gold12 0.80): a change that
+# gold4 0.87, gold5 0.83, gold6 0.86, gold7 0.79, gold8 0.78, gold9 0.83, gold10 0.79, gold12 0.81): a change that
 # loses quality on reports the project wrote fails here. Raise them as quality grows. gold5 to gold10 were held out
 # until their misses were studied (gold10 in the seventh session), gold12 was written blind as a development set;
 # gold11 and gold13 are held out (their reports and misses are not read to change the extractor): no floor.
