@@ -925,12 +925,10 @@ def _regional_division(after: list[str]) -> str | None:
     """"по Гродненской области" right after a body: the country of the city the adjective names."""
     if len(after) < 3 or after[0] != "по" or after[2].lower() not in _REGION_NOUNS:
         return None
-    from kolokol.lexicon import load_lexicon
+    from kolokol.resolve.gazetteer import city_of_ru_adjective
 
-    stems: dict[str, str] = load_lexicon("place_adjectives.yaml").get("ru") or {}
-    word = after[1].lower()
-    stem = max((st for st in stems if word.startswith(st)), key=len, default=None)
-    return _gazetteer_country(stems[stem]) if stem else None
+    city = city_of_ru_adjective(after[1])
+    return _gazetteer_country(city) if city else None
 
 
 @functools.lru_cache(maxsize=4096)

@@ -65,7 +65,7 @@ class _Pub:
 
     @property
     def end(self) -> dt.date:
-        return _window_end(self.value, self.precision)
+        return window_end(self.value, self.precision)
 
 
 # Resolves a candidate given the publication date and the last date told before it.
@@ -110,7 +110,8 @@ def _window_mid(d: dt.date, precision: str) -> dt.date:
     return d
 
 
-def _window_end(d: dt.date, precision: str) -> dt.date:
+def window_end(d: dt.date, precision: str) -> dt.date:
+    """The last day a date of that precision may stand for ("2024-07" is any day of July)."""
     if precision == "week":
         return _truncate(d, "week") + dt.timedelta(days=6)
     if precision == "month":
@@ -1034,6 +1035,23 @@ def _anchor_of(text: str, candidates: list[_Cand], i: int, out: list[DateMention
     if c.shift is not None and (event := _event_anchor(text, c, out)) is not None:
         return event, False
     return prev, False
+
+
+# Dates written as a day and month, a month or a season, whose year may be inferred from publication.
+_INFERRED_YEAR_RULES = frozenset({"dates.en_month.v1", "dates.ru_month.v1", "dates.en_day_month.v1",
+                                  "dates.ru_day_month.v1", "dates.en_month_day.v1", "dates.ru_ordinal_day.v1",
+                                  "dates.en_season.v1", "dates.ru_season.v1"})
+
+
+def has_inferred_year(d: DateMention) -> bool:
+    """Was the date written without its year ("In April", "3 марта"), its year taken from publication?"""
+    return d.rule in _INFERRED_YEAR_RULES and not re.search(r"\d{4}", d.span.text)
+
+
+def year_before(d: DateMention) -> DateMention:
+    """The same day or month a year earlier (29 February becomes 28 February)."""
+    value = _shift(d.value, "year", -1)
+    return d if value is None else DateMention(d.span, value, d.precision, d.rule)
 
 
 BACKWARD_RULE = "dates.offset_back.v1"  # the date of an earlier act, counted back from the date before it

@@ -23,7 +23,7 @@ from kolokol.lexicon import load_lexicon
 VISIT = re.compile(r"(?:visited|came|went|turned up|showed up|arrived|навестил|пришли|приходили|приехали|явились)\b",
                    re.IGNORECASE)
 # A threat told as an approach ("a man who presented himself as an embassy employee", "звонит мужчина,
-# представившийся ...", "к нему приходили"): with another act in its sentence, it is that act's setting.
+# представившийся ...", "к матери приходили"): with another act in its sentence, it is that act's setting.
 APPROACH = re.compile(r"(?:who (?:introduced|presented|identified)|к |ко мне|звон|пиш|писа|написал|посетил|пришл|"
                       r"пришёл|приходил|подошл|подошёл|навестил)", re.IGNORECASE)
 IRREALIS_WINDOW = 40  # characters before a trigger searched for hypothetical/negated wording
@@ -250,6 +250,15 @@ def _lower_same_length(text: str) -> str:
     return lower.replace("ё", "е")
 
 
+def _is_setting(trig: Trigger, hits: list[Trigger]) -> bool:
+    """A threat told as a visit with another act right after it, or as an approach with another act
+    anywhere in its sentence: the setting of that act, not a threat of its own."""
+    others = [o for o in hits if o.type != "threat" and not o.suppressed]
+    if VISIT.match(trig.span.text) and any(0 < o.span.start - trig.span.end <= 80 for o in others):
+        return True
+    return bool(APPROACH.match(trig.span.text) and others)
+
+
 def find_triggers(doc: Document) -> list[Trigger]:
     ts = trigger_set(doc.lang)
     found: list[Trigger] = []
@@ -301,15 +310,8 @@ def find_triggers(doc: Document) -> list[Trigger]:
                     trig.suppressed = "inside-threat"
                     found.append(trig)
                     continue
-            if trig.type == "threat" and VISIT.match(trig.span.text) and any(
-                    o.type != "threat" and not o.suppressed and 0 < o.span.start - trig.span.end <= 80
-                    for o in hits):
+            if trig.type == "threat" and _is_setting(trig, hits):
                 # "came to his mother's flat and questioned her": the visit is the setting of the act.
-                trig.suppressed = "visit-setting"
-                found.append(trig)
-                continue
-            if trig.type == "threat" and APPROACH.match(trig.span.text) and any(
-                    o.type != "threat" and not o.suppressed for o in hits):
                 trig.suppressed = "visit-setting"
                 found.append(trig)
                 continue

@@ -15,8 +15,6 @@ The reading, step by step:
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
 import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field, replace
@@ -34,7 +32,7 @@ from kolokol.domain import (
     sort_types,
 )
 from kolokol.extract.actors import get_lexicon as _actor_lexicon
-from kolokol.extract.dates import BACKWARD_RULE
+from kolokol.extract.dates import BACKWARD_RULE, has_inferred_year, window_end, year_before
 from kolokol.extract.document import Document, Trigger
 from kolokol.extract.names import fold_name, same_person
 from kolokol.extract.origin import find_origin_country
@@ -1522,22 +1520,6 @@ def _opens_sentence(doc: Document, date: DateMention) -> bool:
     return len(head.split()) <= 2
 
 
-def _published_end(doc: Document) -> dt.date:
-    """The last day the publication date may stand for ("2024-07" is any day of July)."""
-    pub = doc.published
-    assert pub is not None
-    if doc.published_precision == "year":
-        return pub.replace(month=12, day=31)
-    if doc.published_precision == "month":
-        return pub.replace(day=calendar.monthrange(pub.year, pub.month)[1])
-    return pub
-
-
-# Dates written as a day and month or a month alone, whose year is inferred.
-CALENDAR_RULES = {"dates.en_month.v1", "dates.ru_month.v1", "dates.en_day_month.v1", "dates.ru_day_month.v1",
-                  "dates.en_month_day.v1", "dates.ru_ordinal_day.v1", "dates.en_season.v1", "dates.ru_season.v1"}
-
-
 def _choose_date(doc: Document, cand: Candidate) -> tuple[str | None, str | None, Span | None]:
     primary = _date_of(doc, cand, cand.triggers)
     if primary is None:
@@ -1566,14 +1548,11 @@ def _choose_date(doc: Document, cand: Candidate) -> tuple[str | None, str | None
                if any(_same_clause(doc.text, d.span, t.span) for t in cand.triggers)]
         if own:
             primary = own[0]
-    if primary is not None and doc.published is not None and primary.value > _published_end(doc) and \
-            primary.rule in CALENDAR_RULES and not re.search(r"\d{4}|\d{2}\.\d{2}\.\d{2}", primary.span.text):
+    if primary is not None and doc.published is not None and has_inferred_year(primary) and \
+            primary.value > window_end(doc.published, doc.published_precision or "day"):
         # "In April, blogger X was pushed into a car" in a report of February: an act told in the past
         # without its year happened before publication, in the year before (incidents.past_act_year.v1).
-        try:
-            primary = replace(primary, value=primary.value.replace(year=primary.value.year - 1))
-        except ValueError:  # 29 February
-            primary = replace(primary, value=primary.value.replace(year=primary.value.year - 1, day=28))
+        primary = year_before(primary)
         cand.trace.append("incidents.past_act_year.v1")
     if primary is not None:
         since = re.search(r"(?:since|с|со)\s+$", doc.text[max(0, primary.span.start - 7):primary.span.start])
@@ -2121,11 +2100,9 @@ def place_as_written(doc: Document, place: PlaceMention) -> str:
     if place.rule == "incidents.capital.v1" or not re.search("[А-Яа-яЁё]", text):
         return place.name
     if place.rule == "places.ru_adjective.v1":  # "стамбульском" -> "Стамбул"
-        from kolokol.lexicon import load_lexicon
+        from kolokol.resolve.gazetteer import city_of_ru_adjective
 
-        stems = load_lexicon("place_adjectives.yaml")["ru"]
-        stem = max((s for s in stems if text.lower().startswith(s)), key=len, default=None)
-        return stems[stem] if stem else place.name
+        return city_of_ru_adjective(text) or place.name
     morph = _morph()
     words = []
     for word in re.findall(r"[\w-]+", text):
@@ -2353,7 +2330,8 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
     aggregate = all(t.kind == "group" and t.count and t.count > 1 for t in cand.targets) and precision != "day"
     national = {t.type for t in cand.triggers} <= NATIONAL or aggregate
     town_name: str | None = None
-    if city is None and "incidents.town_apposition.v1" in cand.trace and (town := _unknown_town(doc, cand)):
+    if city is None and (town := _unknown_town(doc, cand)) is not None and \
+            _town_apposition_country(doc, town) is not None:
         # "outside his home in Koya, in the Kurdistan Region of Iraq": the town as the report writes it,
         # with no gazetteer entry to place it on a map.
         town_name = town.text

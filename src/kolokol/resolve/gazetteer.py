@@ -741,6 +741,17 @@ def nationality_of(word_or_phrase: str) -> str | None:
     return None
 
 
+def city_of_ru_adjective(word: str) -> str | None:
+    """The city a Russian adjective is formed from ("стамбульском" -> "Стамбул", "Гродненской" -> "Гродно"),
+    by the longest stem of `place_adjectives.yaml` the word starts with; None for any other word."""
+    from kolokol.lexicon import load_lexicon
+
+    stems: dict[str, str] = load_lexicon("place_adjectives.yaml").get("ru") or {}
+    word = word.lower()
+    stem = max((s for s in stems if word.startswith(s)), key=len, default=None)
+    return stems[stem] if stem else None
+
+
 def country_of_adjective(word_or_phrase: str) -> str | None:
     """The country of the first country adjective in a word or phrase ("Kazakh authorities" -> KZ,
     "российские силовики" -> RU, "Chechen" -> RU), else None. Demonym nouns alone do not count."""
