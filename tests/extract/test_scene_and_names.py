@@ -369,6 +369,10 @@ def test_a_mother_with_her_sons_surname_is_not_her_son():
 @pytest.mark.parametrize("lang,text", [
     ("ru", "Уйгурского торговца выслали в Китай\n\nАйгуль Бектемирова\n\n3 февраля на рынке задержали торговца.\n\n"
            "Во вторник автора этого материала вызвали в городской отдел ГКНБ на «беседу»."),
+    ("ru", "Уйгурского торговца выслали в Китай\n\nТекст: Айгуль Бектемирова\n\n3 февраля на рынке задержали "
+           "торговца.\n\nВо вторник автора этого материала вызвали в городской отдел ГКНБ на «беседу»."),
+    ("en", "Uyghur trader deported to China\n\nBy Aigul Bektemirova\n\nA trader was detained at the market on "
+           "3 February.\n\nOn Tuesday the author of this article was summoned to the city office of the GKNB."),
 ])
 def test_the_author_of_this_article_is_the_byline(engine, lang, text):
     out = run_rules(engine, text, published="2025-02-07", lang=lang)

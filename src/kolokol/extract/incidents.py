@@ -1135,8 +1135,20 @@ def _byline(doc: Document) -> ActorMention | None:
             m = BYLINE.match(line)
             if m and m.group("name").strip(" ,.") == a.span.text:
                 return a
+        # "By Jane Roe": a signed line is no actor of the story (actors skip bylines), so its name is read here.
+        for m in SIGNED_LINE.finditer(doc.text):
+            if m.start() > len(doc.text) // 3:
+                break
+            return ActorMention(span=Span(m.start("name"), m.end("name"), m.group("name")), name=m.group("name"),
+                                kind="person", rule="incidents.byline_author.v1")
         return None
     return _once(doc, "_byline", find)
+
+
+# A signed line: "By Jane Roe", "Written by ...", "Автор: ...", "Текст: ..." alone on its line.
+SIGNED_LINE = re.compile(r"^[^\S\n]*(?:(?:written|reported)\s+by|by|автор|текст)(?:[^\S\n]*:[^\S\n]*|[^\S\n]+)"
+                         r"(?P<name>(?-i:[A-ZА-ЯЁ][\w'’-]+)(?:[^\S\n]+(?-i:[A-ZА-ЯЁ][\w'’-]+)){1,3})[^\S\n]*$",
+                         re.IGNORECASE | re.MULTILINE)
 
 
 def build_candidates(doc: Document) -> list[Candidate]:
