@@ -159,6 +159,45 @@ def test_vanishing_abroad_and_turning_up_in_home_custody_is_one_rendition(
     assert any("inferred_rendition" in step for step in m.trace)
 
 
+@pytest.mark.parametrize(("text", "lang", "place", "country", "origin"), [
+    # Vanished and held, told in one sentence; the place left ("from a ... street") is the scene.
+    ("An Uzbek imam who vanished in the Kazakh capital last Friday is being held in Tashkent, his lawyer said.",
+     "en", "Astana", "KZ", "UZ"),
+    ("The Tajik blogger Firuz Nazarov, who disappeared from a Moscow street on 3 June, is in pre-trial detention "
+     "in Dushanbe, his family said.", "en", "Moscow", "RU", "TJ"),
+    ("Узбекский имам Собир Каримов, пропавший в казахстанской столице 3 июня, содержится в СИЗО в Ташкенте.",
+     "ru", "Astana", "KZ", "UZ"),  # a capital named by its state is written by its name
+])
+def test_vanished_and_held_abroad_in_one_sentence_is_one_rendition(engine, text, lang, place, country, origin):
+    out = extract(engine, text, lang=lang, published="2025-06-10")
+    assert len(out) == 1, dump(out)
+    m = out[0]
+    assert set(m.types) == {"abduction", "rendition"}, dump(out)  # the custody is where it ended
+    assert (m.place, m.country, m.origin_country) == (place, country, origin), dump(out)
+
+
+def test_the_court_order_after_a_disappearance_is_an_act_of_its_own(engine):
+    # A custody sequence (held, then a court order within days) does not join a disappearance: the court
+    # of the state the victim was taken to acts on a day of its own (incidents.after_disappearance.v1).
+    text = ("Kamil Osmanov, an exiled Turkmen poet, vanished in Istanbul on Saturday, 6 June. He is now being held "
+            "in Ashgabat.\n\nOn Tuesday, 9 June, a court in Ashgabat ordered Osmanov held in custody pending trial "
+            "on a charge of treason under Article 171 of the Criminal Code, the prosecutor's office said.")
+    out = extract(engine, text, published="2025-06-11")
+    kinds = sorted((tuple(sorted(m.types)), m.country, m.date) for m in out)
+    assert kinds == [(("abduction", "rendition"), "TR", "2025-06-06"),
+                     (("detention", "legal_action"), "TM", "2025-06-09")], dump(out)
+    court = next(m for m in out if m.country == "TM")
+    assert names(court) == ["Kamil Osmanov"], dump(out)  # "Criminal Code" is a law, not an organisation
+
+
+def test_who_calls_the_act_an_abduction_is_not_its_victim(engine):
+    text = ("A Chechen blogger who vanished in Vienna on Sunday is being held in Grozny, in what his family and "
+            "rights groups called a kidnapping carried out with the help of local police.")
+    out = extract(engine, text, published="2025-06-11")
+    assert len(out) == 1 and "rendition" in out[0].types, dump(out)
+    assert all("family" not in t.name for m in out for t in m.targets), dump(out)
+
+
 def test_turning_up_in_custody_in_the_same_country_is_not_a_rendition(engine):
     text = ("The blogger Ruslan Ibragimov went missing in Grozny on 3 August. Two days later he turned up in "
             "a police station in Grozny.")

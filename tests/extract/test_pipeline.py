@@ -114,7 +114,7 @@ FLOORS = {
     "gold": {"f1": 0.83, "slots": {"types": 0.71, "date": 0.94, "place": 0.77, "origin_country": 0.89,
                                    "targets": 0.90, "perpetrators": 0.88, "legal_basis": 0.94}},
     "gold2": {"f1": 0.80, "slots": {"types": 0.81, "date": 0.95, "place": 0.87, "origin_country": 0.74,
-                                    "targets": 0.86, "perpetrators": 0.89, "legal_basis": 0.87}},
+                                    "targets": 0.86, "perpetrators": 0.86, "legal_basis": 0.87}},
     "gold3": {"f1": 0.77, "slots": {"types": 0.72, "date": 0.89, "place": 0.79, "origin_country": 0.72,
                                     "targets": 0.90, "perpetrators": 0.78, "legal_basis": 0.89}},
     "gold4": {"f1": 0.85, "slots": {"types": 0.82, "date": 0.95, "place": 0.91, "origin_country": 0.91,

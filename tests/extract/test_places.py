@@ -195,3 +195,24 @@ def test_a_report_sized_text_is_fast_enough_to_run_often() -> None:
     found = find_places(text)
     print(f"find_places on {len(text)} chars: {1000 * (time.perf_counter() - start):.1f} ms")
     assert len(found) >= 6 * (len(text) // len(para))
+
+
+@pytest.mark.parametrize(("text", "span", "name"), [
+    ("He vanished in the Kyrgyz capital at the weekend.", "the Kyrgyz capital", "Bishkek"),
+    ("Police in the Chechen capital detained her brother.", "the Chechen capital", "Grozny"),
+    ("She moved to the capital of Uzbekistan in 2019.", "the capital of Uzbekistan", "Tashkent"),
+    ("Его задержали в киргизской столице.", "киргизской столице", "Bishkek"),
+    ("Она живёт в столице Казахстана.", "столице Казахстана", "Astana"),
+    ("Обыск прошёл в чеченской столице.", "чеченской столице", "Grozny"),
+    ("He disappeared from a Tbilisi street at night.", "Tbilisi", "Tbilisi"),
+])
+def test_a_capital_named_by_its_state_and_a_street_of_a_city(text: str, span: str, name: str) -> None:
+    assert (span, name) in names(text), names(text)
+    check_spans(text)
+
+
+@pytest.mark.parametrize("text", [
+    "The Russian capital markets fell.", "Iran's capital punishment laws", "He lives on Tbilisi Street.",
+])
+def test_capital_words_that_name_no_capital(text: str) -> None:
+    assert all(name not in ("Moscow", "Tehran", "Tbilisi") for _, name in names(text)), names(text)

@@ -1079,12 +1079,18 @@ _LAW_TITLE_BEFORE = re.compile(
 _RU_MONTHS_GEN = "(?:января|февраля|марта|апреля|мая|июня|июля|августа|сентября|октября|ноября|декабря)"
 
 
+_LAW_HEADS = frozenset({"Code", "Act", "Law", "Constitution", "Decree", "Statute", "Ordinance", "Кодекс", "Кодекса",
+                        "Закон", "Закона", "Конституция", "Конституции", "Указ", "Указа"})
+
+
 def _org_name_ok(name: str, lx: Lexicon) -> bool:
     toks = name.split()
     if not toks or len(name) < 2 or _ADJECTIVE_COMPOUND.search(toks[-1]):
         return False  # "a Russia-led regional organization": an adjective, not a name
     if any((_strip_possessive(t) or t) in lx.org_reject_words for t in toks):
         return False
+    if toks[-1] in _LAW_HEADS:
+        return False  # "the Turkish Penal Code", "the Foreign Agents Act": a law, not an organisation
     # A bare place, nationality or official's surname is not an organisation's name.
     if name in lx.place_words or name in lx.adj_en or name in lx.demonym_en:
         return False

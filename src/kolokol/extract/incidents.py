@@ -105,8 +105,6 @@ METONYMY_AFTER = re.compile(
 LOCATIVE = re.compile(r"(?:\b(?i:in|at|near|outside|inside)\s+(?:the\s+)?(?:[A-Z][\w-]*\s+){0,2}|"
                       r"(?<![\w-])(?i:(?:в|во|на|под|у)\s+(?:(?:аэропорт[уе]?|центре|пригороде|окрестностях|"
                       r"городе|посёлке|поселке|селе|районе|здании|отделе)\s+)?))$")
-CAPITAL = re.compile(r"(?<![\w-])(?:the )?(\w+) capital(?![\w-])|(?<![\w-])the capital(?![\w-])",
-                     re.IGNORECASE)
 
 TARGET_KINDS = {"person", "organization", "group"}
 # Facts about the whole report (its narrator, main country, where its people live) asked for every
@@ -133,6 +131,7 @@ class Candidate:
     anaphoric: bool = False
     trace: list[str] = field(default_factory=list)
     origin_hint: tuple[str, Span] | None = None  # the state an inferred rendition delivered the victim to
+    scene_hint: PlaceMention | None = None  # where the victim of an inferred rendition vanished
 
     @property
     def first_sentence(self) -> int:
@@ -267,6 +266,8 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
         return False  # "Tursunaliev's father": the relative is the victim here, not the exile
     if actor.kind == "person" and TOPIC_BEFORE.search(before):
         return False  # "questioned about Ali's friends", "расспрашивали о Курбанове": what was asked about
+    if re.search(r"(?<![\w-])in what\s+$", before, re.IGNORECASE):
+        return False  # "..., in what his family called an abduction": who judges the act
     if actor.kind == "person" and ALIAS_BEFORE.search(before):
         return False  # "человек, который назвался Рустамом": the name the caller gave, not a victim
     if actor.kind == "person" and actor.profile == "relative" and re.match(r"['’]s\s", doc.text[actor.span.end:
@@ -1170,9 +1171,14 @@ def build_candidates(doc: Document) -> list[Candidate]:
             # what the threat demands, not an act done (rule incidents.quoted_demand.v1).
             first = min(t.span.start for t in threats)
             live = [t for t in live if t.type == "threat" or t.span.start < first or not _in_quote(doc, t.span.start)]
-        if not live or all(EVALUATED_BEFORE.search(doc.text[max(0, t.span.start - 40):t.span.start])
-                           and any(t.type in c.types for c in candidates) for t in live):
-            continue  # "назвал штраф матери местью", "condemned the arrest": an act told before, judged
+        # "назвал штраф матери местью", "condemned the arrest", "vanished ..., in what his family called an
+        # abduction": an act told before (or beside), judged.
+        live = [t for t in live if not (
+            EVALUATED_BEFORE.search(doc.text[max(0, t.span.start - 40):t.span.start])
+            and (any(t.type in c.types for c in candidates) or any(
+                o.type == t.type and o.span.start < t.span.start for o in live)))]
+        if not live:
+            continue
         for cand in _sentence_candidates(doc, index, live):
             if cand.types <= AT_THE_VICTIM and cand.targets and all(
                     t.kind == "group" and ATTACKERS.search(t.name) for t in cand.targets) and (
@@ -1318,6 +1324,17 @@ def _victim_agrees(doc: Document, prev: Candidate, cand: Candidate) -> bool:
 SEIZED = {"abduction", "rendition"}  # a rendition is told as its seizure, its removal or both
 
 
+def _after_disappearance(doc: Document, prev: Candidate, cand: Candidate) -> bool:
+    """"X vanished in Bishkek on Saturday ... On Wednesday a court in Ankara ordered him jailed": the custody a
+    vanished person turns up in, told on a day of its own, is the state's next act, not a step of the
+    disappearance (rule incidents.after_disappearance.v1)."""
+    if cand.types & SEIZED or not any(t.type == "abduction" and INTRANSITIVE.search(t.span.text)
+                                      for t in prev.triggers):
+        return False
+    own, told = _date_of(doc, cand, cand.triggers), _told_date(doc, prev)
+    return own is not None and told is not None and own.value != told.value
+
+
 def _same_victim(doc: Document, merged: list[Candidate], cand: Candidate) -> Candidate | None:
     """3. The same victim told again: a named person or organisation with a shared type anywhere in
     the report (any type right after in the same paragraph, or a custody sequence), a counted group
@@ -1334,6 +1351,8 @@ def _same_victim(doc: Document, merged: list[Candidate], cand: Candidate) -> Can
         sequence = named and _custody_sequence(doc, prev, cand)
         # Different types merge only as one custody sequence told in a row ("detained ... a court
         # fined him"), not a threat and a detention that happen to share a victim.
+        if sequence and _after_disappearance(doc, prev, cand):
+            continue
         if not prev.types & cand.types and not sequence and not (
                 named and near and prev.types & CUSTODY and cand.types & CUSTODY) and not (
                 near and cand.types <= {"threat"}) and not (named and prev.types & SEIZED and cand.types & SEIZED):
@@ -1378,7 +1397,7 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
                 own = _date_of(doc, cand, cand.triggers)
                 new_date = own is not None and not _statement_date(doc, own, cand.triggers[0].span.start) and \
                     not _dates_compatible(own, _told_date(doc, prev))
-                if new_date and _custody_sequence(doc, prev, cand):
+                if new_date and _custody_sequence(doc, prev, cand) and not _after_disappearance(doc, prev, cand):
                     new_date = False  # held on 2 June, expelled on 5 June: one sequence
                 other_state = _states_conflict(prev, cand)
                 other_scene = _scenes_conflict(doc, prev, cand)  # held in Girne, then questioned in Ashgabat
@@ -1580,24 +1599,6 @@ def _choose_date(doc: Document, cand: Candidate) -> tuple[str | None, str | None
     return f"{doc.published.year:04d}-{doc.published.month:02d}", "month", None
 
 
-def _capital(doc: Document, cand: Candidate) -> PlaceMention | None:
-    from kolokol.resolve.gazetteer import capital_of, nationality_of
-
-    for index in cand.sentences:
-        sent = doc.sentences[index]
-        for m in CAPITAL.finditer(sent.text):
-            country = nationality_of(m.group(1)) if m.group(1) else None
-            if country:
-                place = capital_of(country)
-                if place is not None:
-                    s, e = sent.start + m.start(), sent.start + m.end()
-                    return PlaceMention(span=Span(s, e, doc.text[s:e]), name=place.name, country=place.country,
-                                        kind="city", gazetteer_id=place.gazetteer_id,
-                                        latitude=place.latitude, longitude=place.longitude,
-                                        rule="incidents.capital.v1")
-    return None
-
-
 def _is_locative(doc: Document, place: PlaceMention) -> bool:
     if place.rule == "places.checkpoint_town.v1":
         return True  # "на пункте пропуска «Брест»": where the traveller was stopped
@@ -1682,6 +1683,8 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
     """(city-level place, country-level mention) for the incident: places said to be where
     something happened ("in Osh", "в Бишкеке") first, nearest to the act's trigger first."""
     city = country = None
+    if cand.scene_hint is not None:
+        return (cand.scene_hint, None) if cand.scene_hint.kind == "city" else (None, cand.scene_hint)
     named = [p for i in cand.sentences for p in doc.in_sentence(doc.places, i) if not _not_a_scene(doc, p)]
     if cand.triggers:
         # "A blogger who disappeared in Bangkok ... was sentenced": the place of the relative clause's act.
@@ -1731,8 +1734,6 @@ def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, 
         # "detained in Kazakhstan ... between Bishkek and Astana": keep the city only if it lies in
         # the country the act is placed in.
         city = None
-    if city is None:
-        city = _capital(doc, cand)
     if city is None and country is None and cand.types <= REMOTE:
         # A threat or surveillance told without a place happens where the exile lives.
         city = _residence(doc, cand)
@@ -2109,7 +2110,7 @@ def place_as_written(doc: Document, place: PlaceMention) -> str:
     """The place as the report names it: the English gazetteer name for Latin script, the nominative
     of the report's own words for Cyrillic ("в Нижнем Новгороде" -> "Нижний Новгород")."""
     text = place.span.text
-    if place.rule == "incidents.capital.v1" or not re.search("[А-Яа-яЁё]", text):
+    if place.rule == "places.capital_named.v1" or not re.search("[А-Яа-яЁё]", text):
         return place.name
     if place.rule == "places.ru_adjective.v1":  # "стамбульском" -> "Стамбул"
         from kolokol.resolve.gazetteer import city_of_ru_adjective
@@ -2456,6 +2457,9 @@ def _dateline(doc: Document) -> PlaceMention | None:
     return _once(doc, "_dateline", lambda: _dateline_uncached(doc))
 
 
+# "disappeared from a Tbilisi street", "пропал из Бишкека": the place left is where the victim vanished.
+GONE_FROM = re.compile(r"(?:\b(?i:disappeared|vanished|went missing)\s+from|(?i:пропал\w*|исчез\w*)\s+из)"
+                       r"\s+(?:(?:a|an|the)\s+)?\Z")
 REAPPEARANCE_LOOKAHEAD = 3  # sentences after a disappearance searched for the victim turning up
 
 
@@ -2501,22 +2505,39 @@ def infer_renditions(doc: Document, candidates: list[Candidate]) -> list[Candida
             if m is None:
                 continue
             # Where the victim vanished: the places told with the disappearance, before it turns up.
-            scene = {p.country for p in doc.in_sentence(doc.places, gone[0].sentence)
-                     if p.span.start < m.start() and _is_locative(doc, p)}
+            left = [p for p in doc.in_sentence(doc.places, gone[0].sentence)
+                    if p.span.start < m.start() and (_is_locative(doc, p) or GONE_FROM.search(
+                        doc.text, max(0, p.span.start - 30), p.span.start))]
+            scene = {p.country for p in left}
             state = _custody_state(doc, index, m.start(), scene) if scene else None
             if state is None:
                 continue
             span = Span(m.start(), m.end(), m.group())
+            # "is being held in Ankara" is where the seizure ended, not a detention of its own.
+            cand.triggers = [t for t in cand.triggers if not (
+                t.type == "detention" and t.span.start < span.end and span.start < t.span.end)]
             cand.triggers.append(Trigger(type="rendition", span=span, sentence=index,
                                          rule="incidents.inferred_rendition.v1"))
             cand.origin_hint = state
+            cand.scene_hint = min(left, key=lambda p: (p.kind != "city", _distance(p.span, gone[0].span)))
             cand.trace.append(f"incidents.inferred_rendition.v1: reappeared in {state[0]} custody")
             for other in candidates:
-                if other is not cand and set(other.sentences) <= {index} and (
-                        not other.targets or _shares_target(doc, cand, other)) and not _confession_after_transfer(
+                if other is cand or index not in other.sentences or not (
+                        not other.targets or _shares_target(doc, cand, other)) or _confession_after_transfer(
                         cand, other):
+                    continue
+                if set(other.sentences) <= {index}:
                     dropped.add(id(other))
                     cand.trace.append(f"sentence {index}: the rendition's end, not an act of its own")
+                elif any(t.sentence != index for t in other.triggers):
+                    # "He is now held in Ashgabat. On Tuesday a court ordered him held": the court's act
+                    # goes on without the reappearance it was merged with.
+                    other.triggers = [t for t in other.triggers if t.sentence != index]
+                    other.sentences = [i for i in other.sentences if i != index]
+                    other.dates = [d for d in [*other.dates, *other.later_dates]
+                                   if doc.sentence_at(d.span.start) in other.sentences]
+                    other.later_dates = []
+                    other.trace.append(f"sentence {index}: the end of a rendition told apart")
             break
     return [c for c in candidates if id(c) not in dropped]
 

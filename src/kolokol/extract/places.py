@@ -18,10 +18,13 @@ from kolokol.resolve.gazetteer import (
     Gazetteer,
     Match,
     Token,
+    country_of_adjective,
     get_gazetteer,
+    load_data,
     normalize_token,
     ru_forms,
     ru_known,
+    ru_lemma,
     ru_parses,
     tokenize,
 )
@@ -33,6 +36,7 @@ RULE_ACRONYM = "places.acronym.v1"
 RULE_PART = "places.hyphen_part.v1"
 RULE_REGION = "places.region_of_city.v1"
 RULE_NAMED_COUNTRY = "places.named_country.v1"
+RULE_CAPITAL = "places.capital_named.v1"
 
 # After an upper-case place at the start of a line: ", Country", "(Agency)", then a dash.
 _DATELINE_AFTER = re.compile(r"[ \t]*(?:,[^\n\-—–(]{1,60}?)?[ \t]*(?:\([^)\n]{0,40}\)[ \t]*)?(?:--?|—|–)")
@@ -100,8 +104,9 @@ def _rejected(gaz: Gazetteer, text: str, tokens: list[Token], m: Match, dateline
         return not (first.surface[:1].isupper() and first.norm not in _CALENDAR_WORDS
                     and _LOCATIVE_BEFORE.search(text[max(0, first.start - 8):first.start]))
     following = _next(tokens, m.last + 1, text)
-    if following is not None and following.norm in gaz.street_words_en:
-        return True
+    if following is not None and following.norm in gaz.street_words_en and not (
+            following.surface.islower() and m.first > 0 and tokens[m.first - 1].norm in ("a", "an")):
+        return True  # "on Kyiv Street", not "from a Tbilisi street"
     if m.first > 0 and tokens[m.first - 1].cyrillic:  # "улица Мира", "на проспекте Победы"
         before = tokens[m.first - 1]
         if any(f in gaz.street_words_ru for f in ru_forms(before.norm)):
@@ -211,8 +216,58 @@ def find_places(text: str, lang: str = "en") -> list[PlaceMention]:
         keys[len(found) - 1] = tuple(t.norm for t in tokens[m.first:m.last + 1])
         i = m.last + 1
     _prefer_named_countries(gaz, found, keys)
+    found.extend(_named_capitals(gaz, text, found))
     found.sort(key=lambda p: p.span.start)
     return found
+
+
+# "the Kyrgyz capital", "киргизской столице"; "the capital of Kazakhstan", "в столице Узбекистана".
+_CAPITAL_BY_ADJECTIVE = re.compile(
+    r"(?<![\w-])(?:(?i:the)\s+(?P<en>[A-Z][\w'’-]+)\s+capital(?!\s+(?:punishment|markets?|gains?|flight|city\s+of))"
+    r"|(?P<ru>[а-яё]+(?:ая|ой|ую))\s+столиц(?:а|ы|е|у|ей))(?![\w-])")
+_CAPITAL_OF = re.compile(r"(?<![\w-])(?:(?i:the)\s+capital\s+of|столиц(?:а|ы|е|у|ей))\s+(?:the\s+)?\Z")
+
+
+def _named_capitals(gaz: Gazetteer, text: str, found: list[PlaceMention]) -> list[PlaceMention]:
+    """A capital named by its state, not by its name: "the Kyrgyz capital" and "в столице Киргизии" are
+    Bishkek; "the Chechen capital" is Grozny (rule places.capital_named.v1). The mention spans the
+    words that name it; a country right after "capital of" gives way to its capital."""
+    out: list[PlaceMention] = []
+    if "capital" not in text and "столиц" not in text:
+        return out
+    regional = {str(k): str(v) for k, v in (load_data("places.yaml").get("regional_capitals") or {}).items()}
+    for m in _CAPITAL_BY_ADJECTIVE.finditer(text):
+        adj = m.group("en") or m.group("ru")
+        city_name = regional.get(adj) or regional.get(ru_lemma(adj.lower()))
+        if city_name:
+            place = gaz.lookup(city_name)
+        else:
+            place = gaz.capital(code) if (code := country_of_adjective(adj)) is not None else None
+        if place is not None and place.kind == "city":
+            out.append(place.mention(Span(m.start(), m.end(), m.group()), RULE_CAPITAL))
+    for k, p in enumerate(found):
+        if p.kind == "country" and (c := _CAPITAL_OF.search(text, max(0, p.span.start - 20), p.span.start)) \
+                and (capital := gaz.capital(p.country)) is not None:
+            found[k] = capital.mention(Span(c.start(), p.span.end, text[c.start():p.span.end]), RULE_CAPITAL)
+    return out
+    regional = {str(k): str(v) for k, v in (load_data("places.yaml").get("regional_capitals") or {}).items()}
+    for m in _CAPITAL_BY_ADJECTIVE.finditer(text):
+        adj = m.group("en") or m.group("ru")
+        city_name = regional.get(adj) or regional.get(ru_lemma(adj.lower()))
+        place = gaz.lookup(city_name) if city_name else None
+        if place is None and not city_name and (code := country_of_adjective(adj)) is not None:
+            place = gaz.capital(code)
+        if place is not None and place.kind == "city":
+            start = m.start("en") - 4 if m.group("en") and text[m.start():m.start() + 3].lower() == "the" else m.start()
+            start = m.start() if m.group("ru") else start
+            out.append(place.mention(Span(start, m.end(), text[start:m.end()]), RULE_CAPITAL))
+    for k, p in enumerate(found):
+        if p.kind == "country" and _CAPITAL_OF.search(text, max(0, p.span.start - 20), p.span.start) and (
+                capital := gaz.capital(p.country)) is not None:
+            c = _CAPITAL_OF.search(text, max(0, p.span.start - 20), p.span.start)
+            assert c is not None
+            found[k] = capital.mention(Span(c.start(), p.span.end, text[c.start():p.span.end]), RULE_CAPITAL)
+    return out
 
 
 def _prefer_named_countries(gaz: Gazetteer, found: list[PlaceMention], keys: dict[int, tuple[str, ...]]) -> None:
