@@ -93,6 +93,18 @@ def test_explicit_russian(text: str, expected: Found) -> None:
     assert triples(text, lang="ru") == expected
 
 
+@pytest.mark.parametrize(("text", "lang", "expected"), [
+    # PUB is 14 June 2023: the last week of May 2023 holds 28 May, so it starts on Monday 22 May.
+    ("In the last week of May, a car stood outside her flat.", "en", [("the last week of May", "2023-05-22", "week")]),
+    ("During the first week of March 2021 he was followed.", "en",
+     [("the first week of March 2021", "2021-03-01", "week")]),
+    ("В последнюю неделю мая у подъезда дежурила машина.", "ru", [("В последнюю неделю мая", "2023-05-22", "week")]),
+    ("На второй неделе апреля к ней приходили дважды.", "ru", [("На второй неделе апреля", "2023-04-10", "week")]),
+])
+def test_a_week_told_by_its_place_in_a_month(text: str, lang: str, expected: Found) -> None:
+    assert triples(text, lang=lang) == expected
+
+
 def test_rules_name_the_form() -> None:
     rules = [m.rule for m in run("On March 7, 2023 and 8 March and 9 марта and 2023-03-10 and yesterday.")]
     assert rules == ["dates.en_month_day.v1", "dates.en_day_month.v1", "dates.ru_day_month.v1",

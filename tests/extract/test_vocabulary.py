@@ -167,6 +167,29 @@ def live_types(text: str, lang: str = "en") -> set[str]:
      "legal_action"),
     ("The court placed the poet and nine other exiles on the list for three years.", "en", "legal_action"),
     ("Embassy staff retained her passport and told her to collect it at home.", "en", "other"),
+    # the eighth round: watching told by where a man sat and what he photographed, addresses asked for,
+    # messages in a stream, permits not renewed, consular services withheld, armed men taking relatives
+    ("For a week a man sat in a white van opposite his flat in Lyon.", "en", "surveillance"),
+    ("A stranger was seen photographing the entrance of the editorial office.", "en", "surveillance"),
+    ("Two visitors asked the school for the home addresses of its Uzbek teachers.", "en", "surveillance"),
+    ("The messages included photographs of her car and her street.", "en", "surveillance"),
+    ("Ему прислали фото его квартиры в Тбилиси.", "ru", "surveillance"),
+    ("Мужчины расспрашивали соседей про его адрес.", "ru", "surveillance"),
+    ("Since March she has received a flood of abusive messages on Telegram.", "en", "threat"),
+    ("Officials told him his residence permit would not be renewed.", "en", "threat"),
+    ("He was told he must leave Serbia within ten days.", "en", "threat"),
+    ("На прошлой неделе ей пришли десятки сообщений с оскорблениями.", "ru", "threat"),
+    ("Он сказал, что брату будет хуже, если она не перестанет писать.", "ru", "threat"),
+    ("Вечером ко мне подошёл незнакомый мужчина и назвал моё имя.", "ru", "threat"),
+    ("The consulate refused to certify her power of attorney.", "en", "other"),
+    ("Посольство отказало ему в заверении доверенности.", "ru", "other"),
+    ("В консульстве сказали, что консульские действия в отношении него не совершаются.", "ru", "other"),
+    ("Вооружённые люди увезли двух братьев блогера из дома в Аргуне.", "ru", "abduction"),
+    ("Masked men took him away from a cafe in Izmir.", "en", "abduction"),
+    ("Суд Могилёва признал канал «экстремистскими материалами».", "ru", "censorship"),  # not "мог"
+    ("Запрос Генпрокуратуры Узбекистана о его выдаче поступил в Москву в марте.", "ru", "extradition"),
+    ("The agency named him as an accused in a case filed before a court in Jammu.", "en", "legal_action"),
+    ("Police filed a charge sheet against the activist.", "en", "legal_action"),
 ])
 def test_vocabulary_by_type(text, lang, expected):
     assert expected in live_types(text, lang), live_types(text, lang)
@@ -199,6 +222,8 @@ def test_vocabulary_by_type(text, lang, expected):
     ("He was detained on Monday and has not been seen since.", "en", "abduction"),
     ("Полицейские забрали у него паспорт и телефон.", "ru", "other"),
     ("The report has been unavailable in print since 2019.", "en", "censorship"),
+    ("Protesters were standing outside the court building with placards.", "en", "surveillance"),
+    ("She received dozens of messages of support after the broadcast.", "en", "threat"),
 ])
 def test_guards_on_ambiguous_words(text, lang, not_expected):
     assert not_expected not in live_types(text, lang), live_types(text, lang)
@@ -247,6 +272,16 @@ def test_every_match_starts_with_a_required_prefix():
             for text in sentences:
                 for m in pattern.finditer(text):
                     assert m.group().startswith(prefixes), (pattern.pattern, m.group())
+
+
+def test_no_trigger_pattern_ends_in_a_space():
+    """A trigger is closed by a word boundary: a pattern ending in a space ("уволили ... из ") can never
+    match before a word, so it would be dead."""
+    from kolokol.lexicon import load_lexicon
+
+    dead = [(itype, lang, p) for itype, by_lang in load_lexicon("triggers.yaml")["triggers"].items()
+            for lang, patterns in by_lang.items() for p in patterns if p.endswith((" ", r"\s"))]
+    assert not dead, dead
 
 
 def test_every_pattern_sits_under_its_language():

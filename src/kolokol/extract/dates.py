@@ -567,6 +567,28 @@ def _scan_numeric(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iter
         yield _Cand(m.start(), m.end(), f"dates.{rule}.v1", _const((when, "day")), own_year=True)
 
 
+# "the last week of January", "в последнюю неделю января": a week of a month, told by its place in it.
+WEEK_OF_MONTH_EN = re.compile(r"(?:the\s+)?(?P<nth>first|second|third|fourth|last|final)\s+week\s+of\s+\Z",
+                              re.IGNORECASE)
+WEEK_OF_MONTH_RU = re.compile(r"(?:в|на)\s+(?P<nth>перв|втор|трет|четв[её]рт|последн)\w*\s+недел[юие]\s+\Z",
+                              re.IGNORECASE)
+_NTH_WEEK = {"first": 1, "second": 2, "third": 3, "fourth": 4, "перв": 1, "втор": 2, "трет": 3, "четвёрт": 4,
+             "четверт": 4}
+
+
+def _week_of_month(resolved: Resolved | None, nth: str) -> Resolved | None:
+    """The Monday of the nth (or last) week of a resolved month: the week holding its 4th, 11th, 18th or
+    25th day, the last week the one holding its fourth-last day."""
+    if resolved is None:
+        return None
+    first = resolved[0].replace(day=1)
+    last_day = calendar.monthrange(first.year, first.month)[1]
+    n = _NTH_WEEK.get(nth.lower())
+    day = min(7 * n - 3, last_day) if n else last_day - 3
+    when = first.replace(day=day)
+    return (when - dt.timedelta(days=when.weekday()), "week")
+
+
 def _scan_en_month(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterator[_Cand]:
     start = m.start()
     if _glued_left(text, start):
@@ -578,6 +600,12 @@ def _scan_en_month(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Ite
     end = m.end()
     year = int(m["year"]) if m["year"] else None
     yrel = _yrel(m["yrel"])
+    if day is None and (week := WEEK_OF_MONTH_EN.search(text, max(0, start - 30), start)) is not None:
+        nth = week["nth"]
+        yield _Cand(week.start(), end, "dates.week_of_month.v1",
+                    _lazy(lambda pub: _week_of_month(_explicit(year, month, None, pub, yrel), nth)),
+                    **_year_kind(year, month, None, yrel))
+        return
     if day is not None and _next_word(text, m.end("day")).lower() in lex.en_count_nouns:
         # "in March 15 people were detained": the number counts people, it is not a day.
         day, year, yrel, end = None, None, None, m.end("mon")
@@ -671,6 +699,12 @@ def _scan_ru_month(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Ite
     month, form = lex.ru_month[m["mon"].lower()]
     year = int(m["year"]) if m["year"] else None
     yrel = _yrel(m["yrel"])
+    if form == "gen" and (week := WEEK_OF_MONTH_RU.search(text, max(0, m.start() - 30), m.start())) is not None:
+        nth = week["nth"]
+        yield _Cand(week.start(), m.end(), "dates.week_of_month.v1",
+                    _lazy(lambda pub: _week_of_month(_explicit_ru(year, month, None, pub, yrel), nth)),
+                    **_year_kind(year, month, None, yrel))
+        return
     # Prepositional "в марте" is always a date; genitive "марта" needs "с", "до", "в начале"...;
     # nominative "март" needs a year.
     if year is None and yrel is None and (
