@@ -78,6 +78,17 @@ def test_origin_country_from_a_request(engine):
     assert out and out[0].origin_country == "RU" and out[0].country == "KG"
 
 
+@pytest.mark.parametrize(("text", "lang", "origin", "country"), [
+    ("3 мая в Казани полиция задержала таджикского блогера Фируза Саидова, которого Душанбе разыскивает "
+     "по ст. 307 УК.", "ru", "TJ", "RU"),
+    ("Police in Izmir detained the Uyghur teacher Abdulla Tursun, whom Beijing has been seeking since 2019.",
+     "en", "CN", "TR"),
+])
+def test_origin_country_from_the_state_that_seeks_the_person(engine, text, lang, origin, country):
+    out = engine.extract(report(text, published="2024-05-10", lang=lang))
+    assert out and (out[0].origin_country, out[0].country) == (origin, country), [m.to_interchange() for m in out]
+
+
 def test_every_field_has_evidence_offsets_into_the_text(engine):
     text = ("On 4 April, officers of the GKNB detained the journalist Aibek Toktorov in Bishkek. "
             "He was fined under Article 431 of the Code of Offenses.")
