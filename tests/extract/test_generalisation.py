@@ -190,6 +190,37 @@ def test_the_court_order_after_a_disappearance_is_an_act_of_its_own(engine):
     assert names(court) == ["Kamil Osmanov"], dump(out)  # "Criminal Code" is a law, not an organisation
 
 
+def test_a_deportation_and_the_arrest_on_arrival_are_two_acts_in_two_states(engine):
+    # "put on a flight to Cairo" is the deportation; "On his arrival at Cairo airport on 12 May, X was
+    # arrested" is placed by its fronted phrase (a phrase, not a clause, before its comma).
+    text = ("On 10 May, the Egyptian cameraman Tarek Fouad was detained at Istanbul Airport. He was held "
+            "overnight and, the following day, put on a flight to Cairo.\n\nOn his arrival at Cairo "
+            "International Airport on 12 May, Tarek Fouad was arrested by officers of the National Security "
+            "Agency.")
+    out = extract(engine, text, published="2025-05-20")
+    kinds = sorted((m.country, tuple(sorted(m.types)), m.date) for m in out)
+    assert kinds == [("EG", ("detention",), "2025-05-12"), ("TR", ("deportation", "detention"), "2025-05-10")], \
+        dump(out)
+
+
+def test_a_fronted_clause_with_its_own_verb_does_not_frame_the_next(engine):
+    text = ("On the night of 3 May the blogger Anvar Kholov was taken from the camp without his lawyer being "
+            "told, and on 6 May he appeared on Uzbek state television reading a confession.")
+    out = extract(engine, text, published="2025-05-20")
+    assert any(m.types == ["ill_treatment"] and m.date == "2025-05-06" for m in out), dump(out)
+
+
+@pytest.mark.parametrize(("text", "lang", "place"), [
+    ("В ночь на 4 мая вооружённые люди увезли из дома в Аргуне брата живущего в Вене блогера Руслана Исаева.",
+     "ru", "Аргун"),
+    ("On 4 May officers summoned the blogger Ruslan Ibragimov to their office in Mansoura and questioned him.",
+     "en", "Al Mansurah"),
+])
+def test_where_an_act_happened_not_where_the_victim_lives_or_a_spelling_variant(engine, text, lang, place):
+    out = extract(engine, text, published="2025-05-20", lang=lang)
+    assert out and out[0].place == place, dump(out)
+
+
 def test_who_calls_the_act_an_abduction_is_not_its_victim(engine):
     text = ("A Chechen blogger who vanished in Vienna on Sunday is being held in Grozny, in what his family and "
             "rights groups called a kidnapping carried out with the help of local police.")

@@ -190,6 +190,8 @@ def live_types(text: str, lang: str = "en") -> set[str]:
     ("Запрос Генпрокуратуры Узбекистана о его выдаче поступил в Москву в марте.", "ru", "extradition"),
     ("The agency named him as an accused in a case filed before a court in Jammu.", "en", "legal_action"),
     ("Police filed a charge sheet against the activist.", "en", "legal_action"),
+    ("Редактору предложили подписать предостережение о недопустимости нарушения закона.", "ru", "threat"),
+    ("The prosecutor handed the blogger a formal warning over his posts.", "en", "threat"),
 ])
 def test_vocabulary_by_type(text, lang, expected):
     assert expected in live_types(text, lang), live_types(text, lang)

@@ -93,6 +93,9 @@ DESTINATION_RU = re.compile(
     r"(?<![\w-])(?:отправ|депортир|выслан|выслал|высыла|выдворен|выдворил|выдворя|экстрадир|выдал|выдан|переда|"
     r"вывез|вывоз|увез|увоз|доставлен|доставил|этапир|вернул|возвращ|вылет|рейс|направ|перевез|"
     r"выехал|уехал|бежал|переехал)\w*\s+(?:[\w«»-]+\s+){0,3}?(?:в|во|на)\s+$", re.IGNORECASE)
+# "увезли из дома в Гудермесе": the town of the home a victim was taken from is the scene, not a destination.
+LEFT_FROM_IN = re.compile(r"(?<![\w-])из\s+(?:\w+\s+)?(?:дома|квартиры|подъезда|кафе|мечети|офиса|общежития|"
+                          r"гостиницы|отеля|магазина|больницы|школы)\s+(?:в|во)\s+$", re.IGNORECASE)
 # "отправлен в лагерь в Кашгаре": the town of the camp or cell a victim was sent to is the scene.
 FACILITY_IN = re.compile(r"(?<![\w-])(?:лагер|колони|сизо|тюрьм|изолятор|спецприемник|спецприёмник)\w*\s+(?:в|во)\s+$",
                          re.IGNORECASE)
@@ -291,6 +294,8 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
     # "X said/told/claimed ...": the speaker is a source. When a trigger of this sentence comes
     # before the speech verb, X may still be the victim ("X, detained in May, said ...").
     speech = SPEECH.search(after[:120])
+    if speech and re.search(r"(?<![\w-])(?:being|been|was|were|is|are|not)\s+$", after[:speech.start()]):
+        speech = None  # "without his lawyer being told": a passive, not what the person said
     if speech and actor.kind == "person" and not _oblique_relative(actor) and not _oblique_name(doc, actor):
         first_trigger = min((t.span.start for t in triggers or [] if t.sentence == index
                              and t.span.start > actor.span.end), default=None)
@@ -781,10 +786,23 @@ def _same_clause(text: str, a: Span, b: Span) -> bool:
     # A fronted place or time frames the whole sentence: "In Kigali, his brother was detained",
     # "On 3 April, officers came".
     first = a if a.end <= b.start else b
+    if re.search(r"[;:—–()]", text[lo:hi]) or text[lo:hi].count(",") != 1:
+        return False
     head = text[max(0, first.start - 30):first.start]
-    return bool(re.search(r"(?:^|[.!?\n]\s*|—\s*)(?:[Ii]n|[Aa]t|[Oo]n|[Вв]|[Вв]о)\s+$", head)) and bool(
-        re.match(r"\s*,", text[first.end:first.end + 3])) and not re.search(r"[;:—–()]", text[lo:hi]) \
-        and text[lo:hi].count(",") == 1
+    if re.search(r"(?:^|[.!?\n]\s*|—\s*)(?:[Ii]n|[Aa]t|[Oo]n|[Вв]|[Вв]о)\s+$", head) and re.match(
+            r"\s*,", text[first.end:first.end + 3]):
+        return True
+    # "On his arrival at Cairo airport on 12 September, he was arrested": a fronted phrase opening the
+    # sentence frames the clause after its comma.
+    opening = FRONTED.search(text, max(0, first.start - 80), first.start)
+    if opening is None or "," in text[opening.end():first.start]:
+        return False
+    comma = text.find(",", first.end)
+    return not FINITE_VERB.search(text, opening.start(), comma)  # a phrase, not "On 19 June he was taken"
+
+
+FRONTED = re.compile(r"(?:^|[.!?\n]\s*)(?:On|Upon|After|During|At|In|Shortly after|Soon after|Within|По|После|Во время|"
+                     r"Сразу после|Через|На|В|Во)\s[^.!?\n,]*\Z")
 
 
 # The date of a fact about the victim, not of the act: "a collective which was formed in 2022", "who
@@ -1606,7 +1624,7 @@ def _is_locative(doc: Document, place: PlaceMention) -> bool:
         return True  # dateline
     before = doc.text[max(0, place.span.start - 60):place.span.start]
     return bool(LOCATIVE.search(before[-40:])) and (not DESTINATION_RU.search(before)
-                                                    or bool(FACILITY_IN.search(before)))
+                                                    or bool(FACILITY_IN.search(before) or LEFT_FROM_IN.search(before)))
 
 
 # The seat of an organisation, not a scene: "the Toronto-based lab", "a London-based network", "headquartered in
@@ -1660,7 +1678,8 @@ def _not_a_scene(doc: Document, place: PlaceMention) -> bool:
     the people asked about live ("about his friends in Berlin") or a state named by its capital as the
     subject of a verb ("Анкара обвиняет", "Moscow's request")."""
     before = doc.text[max(0, place.span.start - 60):place.span.start]
-    if DESTINATION.search(before[-12:]) or (DESTINATION_RU.search(before) and not FACILITY_IN.search(before)) \
+    if DESTINATION.search(before[-12:]) or (DESTINATION_RU.search(before) and not FACILITY_IN.search(before)
+                                            and not LEFT_FROM_IN.search(before)) \
             or REFERENCE_PLACE.search(before) or FACILITY_DESTINATION.search(before):
         return True
     if PEOPLE_IN.search(before):

@@ -41,6 +41,9 @@ OTHER_MIN_POP = 100_000
 # Cyrillic alternate names of non-focus cities only for big cities (Париж, Берлин, Пекин).
 CYRILLIC_MIN_POP = 100_000
 MAX_NAME_TOKENS = 6
+# Latin spelling variants of non-focus cities only for cities this big ("Mansoura", "Kirkuk").
+BIG_CITY_MIN_POP = 250_000
+_ARTICLE = re.compile(r"^(?:al|el|ad|ar|as|ash|at|az|an)[ -]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,6 +394,7 @@ class _Builder:
             elif is_cyrillic(alt) and _is_usable_alternate(alt):
                 cyrillic.append(alt)
         primary = normalize_token(city["name"])
+        big = float(city.get("population") or 0) >= BIG_CITY_MIN_POP
         hit = Hit(place, ALTERNATE, None)
         compare = [primary]
         for alt in latin:
@@ -399,6 +403,10 @@ class _Builder:
             # Spelling variants only ("Chimkent"), not other names ("Tselinograd"): curated. Outside
             # the focus region Latin variants add more noise than they find.
             if focus and fuzz.ratio(norm, primary) >= 70:
+                self._add(alt, hit, weight)
+            elif big and len(bare := _ARTICLE.sub("", norm)) >= 5 and bare[:2] == (main := _ARTICLE.sub(
+                    "", primary))[:2] and fuzz.ratio(bare, main) >= 80:
+                # A big city's close spellings, with or without its article: "Mansoura" for Al Mansurah.
                 self._add(alt, hit, weight)
         for alt in cyrillic:
             # Keep Cyrillic names that sound like a Latin one: drops old Soviet names and junk.
