@@ -729,3 +729,26 @@ def test_russian_demonym_stems() -> None:
     stems = actors.ru_demonym_stems(["россиянин", "чеченец", "китаец", "турки", "русский", "казашка", "узбек"])
     assert {"россиян", "чеченц", "чеченец", "китайц", "турк", "русск", "казашк", "узбек"} <= stems
     assert actors.ru_adjective_stems(["кыргызский", "российский"]) == {"кыргызск", "российск"}
+
+
+@pytest.mark.parametrize("text", [
+    "В Бишкеке задержали журналиста Айгуль Бектемирову и её брата Азамата.",
+    "Сотрудники ГКНБ вызвали на беседу Ивана Петрова, а затем отпустили.\nМеня зовут Хеда Мусаева.",
+    "Суд в Москве заочно арестовал Глеба Стужина; его адвокат Ольга Смирнова обжалует решение.",
+    "  ", "Текст без имён, только цифры 12 и 2025 год.",
+    "Ризван Алидодов — памирский блогер. Алидодова задержали в метро «Сокол».",
+])
+def test_the_direct_name_model_path_finds_what_natasha_finds(text: str) -> None:
+    """The extractor runs natasha's NER model without natasha's document pipeline (for speed): the
+    spans must be those natasha's own `Doc.tag_ner` gives, so a natasha or slovnet upgrade that changes
+    the internals it relies on fails here."""
+    from natasha import Doc
+
+    from kolokol.extract.actors import _natasha, _ner_tagged
+
+    segmenter, ner, _ = _natasha()
+    doc = Doc(text)
+    doc.segment(segmenter)
+    doc.tag_ner(ner)
+    assert _ner_tagged(text) == [(s.start, s.stop, s.type) for s in doc.spans]
+

@@ -773,11 +773,39 @@ def _mostly_cyrillic(text: str) -> bool:
 
 
 def _ru_stem_country(word: str, stems: list[tuple[str, str]], max_ending: int = 4) -> str | None:
+    """The country of the first stem in `stems` that `word` starts with, leaving at most
+    `max_ending` letters."""
     w = word.lower()
+    index = _stem_index(stems)
+    if index is not None:
+        # Stems run longest first, so the first one `word` starts with is its longest prefix that is a
+        # stem: look the word's prefixes up instead of trying every stem.
+        for n in range(len(w), max(len(w) - max_ending, 0) - 1, -1):
+            if (cc := index.get(w[:n])) is not None:
+                return cc
+        return None
     for stem, cc in stems:
         if w.startswith(stem) and len(w) - len(stem) <= max_ending:
             return cc
     return None
+
+
+# id of a stem list -> (the list, its length, stem -> country of its first entry, or None when the
+# list does not run longest first). The lexicon's lists are built once and never change after.
+_STEM_INDEXES: dict[int, tuple[list[tuple[str, str]], int, dict[str, str] | None]] = {}
+
+
+def _stem_index(stems: list[tuple[str, str]]) -> dict[str, str] | None:
+    entry = _STEM_INDEXES.get(id(stems))
+    if entry is None or entry[0] is not stems or entry[1] != len(stems):
+        index: dict[str, str] | None = None
+        if all(len(a) >= len(b) for (a, _), (b, _) in itertools.pairwise(stems)):
+            index = {}
+            for stem, cc in stems:
+                index.setdefault(stem, cc)
+        entry = (stems, len(stems), index)
+        _STEM_INDEXES[id(stems)] = entry
+    return entry[2]
 
 
 def _scan(text: str, lx: Lexicon) -> dict[str, list[tuple[int, str]]]:
@@ -2075,25 +2103,104 @@ _RU_FIRST_SURNAME = re.compile(
 _RU_SURNAME_SHAPE = re.compile(r"(?:ов|ев|ёв|ин|ын|ск|цк)(?:а|у|ым|е|ой|ий|ая|ого|ому|им|ом|ую)?\Z")
 
 
+def _ner_tagged(text: str) -> list[tuple[int, int, str]]:
+    """natasha's NER spans of `text` as (start, stop, type), as `Doc.tag_ner` finds them.
+
+    Runs the NER model directly: `Doc.segment` (natasha's own tokens and sentences, a second razdel
+    pass) is not needed for the spans. The model reads the whole text as one sequence, and its CRF
+    layer is decoded with `_viterbi`, which does for one sequence what slovnet's batched decoder does.
+    """
+    import numpy as np
+    from razdel import tokenize
+
+    if not text.strip():
+        return []
+    infer = _natasha()[1].infer
+    words = [token.text for token in tokenize(text)]  # slovnet's text_words, without its Token records
+    # slovnet's encoder for one text: a batch of one sequence of (word id, shape id), no padding.
+    ids = [_ner_word_ids(w) for w in words]
+    word_id = np.array([[w for w, _ in ids]])
+    shape_id = np.array([[s for _, s in ids]])
+    pad_mask = word_id == infer.encoder.words_vocab.pad_id
+    emissions = infer.model(word_id, shape_id, pad_mask)
+    crf = infer.model.head.crf
+    if pad_mask.any():  # a word that encodes as padding: slovnet's own masked decoding
+        best = [int(i) for i in crf.decode(emissions, ~pad_mask)[0]]
+    else:
+        best = _viterbi(emissions[0], crf.transitions.array)
+    tags = [infer.decoder.tags_vocab.decode(i) for i in best]
+    return _bio_spans(text, words, tags)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _ner_word_ids(word: str) -> tuple[int, int]:
+    """The NER model's (word id, shape id) of a word, as slovnet's encoder makes them (memoised)."""
+    from slovnet.shape import word_shape
+
+    encoder = _natasha()[1].infer.encoder
+    return encoder.words_vocab.encode(word.lower()), encoder.shapes_vocab.encode(word_shape(word))
+
+
+def _bio_spans(text: str, words: list[str], tags: list[str]) -> list[tuple[int, int, str]]:
+    """slovnet's `BIOMarkup.to_span`: each word found in `text` after the one before, B-/I- runs of
+    words joined into (start, stop, type) spans; an I- tag with no run open starts none."""
+    spans: list[tuple[int, int, str]] = []
+    kind: str | None = None
+    start = stop = offset = 0
+    for word, tag in zip(words, tags, strict=True):
+        begin = text.find(word, offset)
+        offset = begin + len(word)
+        part, _, tail = tag.partition("-")
+        if part == "O":
+            if kind:
+                spans.append((start, stop, kind))
+                kind = None
+        elif part == "B":
+            if kind:
+                spans.append((start, stop, kind))
+            kind = tail or None
+            start, stop = begin, offset
+        elif part == "I":
+            stop = offset
+    if kind:
+        spans.append((start, stop, kind))
+    return spans
+
+
+def _viterbi(emissions: Any, transitions: Any) -> list[int]:
+    """The best tag path of one sequence (seq x tags emissions) under a CRF's transition scores.
+
+    The same arithmetic, in the same order, as slovnet's `CRF.decode` for a batch of one unpadded
+    sequence (scores are `(score + transitions) + emission`, ties go to the lowest tag), so the
+    paths are identical; without the batch dimension each step costs a few small numpy calls.
+    """
+    score = emissions[0]
+    history = []
+    for index in range(1, len(emissions)):
+        step = score[:, None] + transitions + emissions[index][None, :]  # from-tag x to-tag
+        history.append(step.argmax(0))
+        score = step.max(0)
+    best = int(score.argmax())
+    path = [best]
+    for indexes in reversed(history):
+        best = int(indexes[best])
+        path.append(best)
+    path.reverse()
+    return path
+
+
 def _ner_spans(text: str) -> list[tuple[int, int]]:
     """natasha's PER spans (its morphology model is not run: _ru_normalize does the names)."""
-    from natasha import Doc
-
-    segmenter, ner, _ = _natasha()
-    doc = Doc(text)
-    doc.segment(segmenter)
-    doc.tag_ner(ner)
     spans = []
-    for s in doc.spans:
-        if s.type != "PER":
+    for start, stop, kind in _ner_tagged(text):
+        if kind != "PER":
             continue
         # natasha reads across line breaks ("... Ризвона Алидодова\nМеня зовут"): a name never does.
-        stop = s.stop
-        newline = text.find("\n", s.start, stop)
+        newline = text.find("\n", start, stop)
         if newline != -1:
             stop = newline
-        if text[s.start:stop].strip():
-            spans.append((s.start, len(text[:stop].rstrip())))
+        if text[start:stop].strip():
+            spans.append((start, len(text[:stop].rstrip())))
     return spans
 
 

@@ -90,6 +90,7 @@ def required_prefixes(pattern: str) -> tuple[str, ...] | None:
 class TriggerSet:
     patterns: list[tuple[str, re.Pattern[str], bool]]  # (type, compiled, private), longest first
     prefixes: list[tuple[str, ...] | None]  # per pattern: literals one of which starts every match
+    all_prefixes: frozenset[str]  # every literal of `prefixes`, each looked for once per text
     irrealis: re.Pattern[str]
     threat_heads: re.Pattern[str]
     references: re.Pattern[str]  # right before a trigger: a reference to an act ("since his arrest")
@@ -120,9 +121,11 @@ def trigger_set(lang: str) -> TriggerSet:
             sources[id(compiled)] = pattern
             patterns.append((itype, compiled, pattern in private))
     patterns.sort(key=lambda p: -len(p[1].pattern))
+    prefixes = [required_prefixes(sources[id(p)]) for _, p, _ in patterns]
     return TriggerSet(
         patterns=patterns,
-        prefixes=[required_prefixes(sources[id(p)]) for _, p, _ in patterns],
+        prefixes=prefixes,
+        all_prefixes=frozenset(p for ps in prefixes if ps for p in ps),
         irrealis=_word_re(data["irrealis"][key]),
         threat_heads=_word_re(data["threat_heads"][key]),
         references=re.compile(rf"(?<![\w-])(?:{'|'.join(data['references'][key])})\s*\Z", re.IGNORECASE),
@@ -268,8 +271,9 @@ def find_triggers(doc: Document) -> list[Trigger]:
     # "taken into custody" wins over "custody".
     taken = bytearray(len(doc.text))
     by_sentence: dict[int, list[tuple[str, bool, int, int]]] = {}
+    present = {p for p in ts.all_prefixes if p in lower}
     for (itype, pattern, private), prefixes in zip(ts.patterns, ts.prefixes, strict=True):
-        if prefixes is not None and not any(p in lower for p in prefixes):
+        if prefixes is not None and present.isdisjoint(prefixes):
             continue  # none of the words it starts with is in the text
         for m in pattern.finditer(lower):
             start, end = m.start(), m.end()

@@ -120,6 +120,16 @@ def _once(doc: Document, key: str, compute: Callable[[], T]) -> T:
     if memo_key not in _MEMO:
         _MEMO[memo_key] = compute()
     return _MEMO[memo_key]  # type: ignore[return-value]
+
+
+def _sentence_of(doc: Document, offset: int) -> int | None:
+    """`doc.sentence_at(offset)`, remembered: every candidate asks it about the same actors."""
+    memo: dict[int, int | None] = _once(doc, "_sentence_of", dict)
+    if offset not in memo:
+        memo[offset] = doc.sentence_at(offset)
+    return memo[offset]
+
+
 MERGE_LOOKBACK = 3  # sentences an anaphor may reach back
 
 
@@ -2396,7 +2406,7 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
     par = doc.sentences[cand.first_sentence].paragraph
     context = [a for a in doc.actors if a.kind == "agency" and a.canonical not in FOREIGN_MISSIONS
                and "proxy" not in (a.profile or "")
-               and (i := doc.sentence_at(a.span.start)) is not None and doc.sentences[i].paragraph == par
+               and (i := _sentence_of(doc, a.span.start)) is not None and doc.sentences[i].paragraph == par
                and i not in cand.sentences and not _speaker(doc, a, cand.triggers)]
     ordered = sorted(cand.perpetrators, key=lambda a: a.span.start) + sorted(context, key=lambda a: a.span.start)
     for actor in ordered:

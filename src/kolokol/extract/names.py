@@ -53,9 +53,11 @@ def _token_match(a: str, b: str) -> bool:
     return a == b or (min(len(a), len(b)) >= 5 and fuzz.ratio(a, b) >= 85)
 
 
+@lru_cache(maxsize=65536)
 def same_person(a: str, b: str) -> bool:
     """Do two names denote the same person or organisation? A shared surname (last token) with
-    no conflicting first name, or one name contained in the other."""
+    no conflicting first name, or one name contained in the other. Memoised: merging candidates
+    compares the same pairs of names many times."""
     ta, tb = name_tokens(a), name_tokens(b)
     if not ta or not tb:
         return False

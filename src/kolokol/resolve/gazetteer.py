@@ -104,8 +104,12 @@ def is_cyrillic(text: str) -> bool:
     return _CYRILLIC_RE.search(text) is not None
 
 
+@lru_cache(maxsize=1 << 16)
 def normalize_token(surface: str) -> str:
-    """Case- and accent-insensitive form of one token; Cyrillic letters keep their marks (й)."""
+    """Case- and accent-insensitive form of one token; Cyrillic letters keep their marks (й).
+
+    Memoised (a pure function of one word): a report's words repeat, and every report is tokenised
+    several times (places, legal contexts, adjectives)."""
     low = surface.lower().translate(_NORM_TABLE)
     if not low.isascii() and not is_cyrillic(low):
         low = "".join(c for c in unicodedata.normalize("NFKD", low.translate(_LATIN_FOLD))
@@ -115,15 +119,21 @@ def normalize_token(surface: str) -> str:
     return low
 
 
+@lru_cache(maxsize=1 << 16)
+def _word_forms(word: str) -> tuple[str, str, bool]:
+    """A matched word's surface (without a possessive "'s"), its normal form and its script."""
+    pm = _POSSESSIVE_RE.search(word)
+    surface = word[:pm.start()] if pm and pm.start() > 0 else word
+    return surface, normalize_token(surface), is_cyrillic(surface)
+
+
 def tokenize(text: str) -> list[Token]:
     """Words of `text` with offsets. A trailing possessive "'s" is left out of the token."""
     tokens = []
     for m in _TOKEN_RE.finditer(text):
-        surface, end = m.group(), m.end()
-        pm = _POSSESSIVE_RE.search(surface)
-        if pm and pm.start() > 0:
-            surface, end = surface[:pm.start()], m.start() + pm.start()
-        tokens.append(Token(m.start(), end, surface, normalize_token(surface), is_cyrillic(surface)))
+        start = m.start()
+        surface, norm, cyrillic = _word_forms(m.group())
+        tokens.append(Token(start, start + len(surface), surface, norm, cyrillic))
     return tokens
 
 
@@ -760,9 +770,12 @@ def city_of_ru_adjective(word: str) -> str | None:
     return stems[stem] if stem else None
 
 
+@lru_cache(maxsize=1 << 14)
 def country_of_adjective(word_or_phrase: str) -> str | None:
     """The country of the first country adjective in a word or phrase ("Kazakh authorities" -> KZ,
-    "российские силовики" -> RU, "Chechen" -> RU), else None. Demonym nouns alone do not count."""
+    "российские силовики" -> RU, "Chechen" -> RU), else None. Demonym nouns alone do not count.
+
+    Memoised: legal contexts ask it about every word before each article."""
     tokens = tokenize(" ".join(word_or_phrase.split())[:500])
     nat = _nationalities()
     code = _phrase_country(tokens, nat.phrases, ("adj",))
