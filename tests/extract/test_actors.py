@@ -752,3 +752,46 @@ def test_the_direct_name_model_path_finds_what_natasha_finds(text: str) -> None:
     doc.tag_ner(ner)
     assert _ner_tagged(text) == [(s.start, s.stop, s.type) for s in doc.spans]
 
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Officers detained Khaled Ramadan at the airport.", "Khaled Ramadan"),
+    ("Police in Ankara questioned Mehmet Yilmaz for six hours.", "Mehmet Yilmaz"),
+    ("Selam Tesfay received a call from an unknown number.", "Selam Tesfay"),
+    ("Gunmen shot Gurpreet Singh Sandhu outside a temple.", "Gurpreet Singh Sandhu"),
+    ("A court in Managua stripped Medardo Salazar of his citizenship.", "Medardo Salazar"),
+    ("Security officers visited Dilshat Ablimit's parents in Kashgar.", "Dilshat Ablimit"),
+])
+def test_given_names_of_the_wider_world_make_persons(text: str, name: str) -> None:
+    assert name in [a.span.text for a in find_actors(text, "en") if a.kind == "person"]
+
+
+def test_a_first_name_alone_is_the_one_full_name_it_opens() -> None:
+    text = ("Police arrested Jaffar Mansoor, the father of the exiled activist Ali Jaffar Mansoor. "
+            "The next day Ali received a threatening call.")
+    persons = [(a.span.text, a.canonical) for a in find_actors(text, "en") if a.kind == "person"]
+    assert ("Ali", "Ali Jaffar Mansoor") in persons, persons
+    assert ("Jaffar Mansoor", "Jaffar Mansoor") in persons, persons  # the father, not his son
+
+
+def test_a_wire_credit_in_parentheses_names_no_actor() -> None:
+    text = "Police detained the blogger.\n\n(Reporting by Somchai Rattanakul; Editing by Clare Whitfield)"
+    assert not [a for a in find_actors(text, "en") if a.kind == "person"]
+
+
+
+@pytest.mark.parametrize(("a", "b", "same"), [
+    ("Jaffar Mansoor", "Ali Jaffar Mansoor", False),  # a father inside his son's name
+    ("Ivan Petrov", "Ivan Ivanovich Petrov", True),
+    ("Petrov", "Ivan Ivanovich Petrov", True),
+    ("Aigul Bektemirova", "Bektemirova", True),
+])
+def test_names_contained_in_another(a: str, b: str, same: bool) -> None:
+    from kolokol.extract.names import same_person
+
+    assert same_person(a, b) is same
+
+
+def test_a_city_holding_a_first_name_is_no_person() -> None:
+    text = "Exiles in San José say they are followed; Juan Carlos Espinoza was threatened there."
+    persons = [a.span.text for a in find_actors(text, "en") if a.kind == "person"]
+    assert "San José" not in persons and "Juan Carlos Espinoza" in persons, persons

@@ -387,3 +387,11 @@ def test_the_date_of_what_was_planned_is_not_the_acts(engine):
             "her invitation to speak on 14 April, after concerns from the Saudi embassy.")
     out = extract(engine, text, published="2026-04-22")
     assert [(m.types, m.date) for m in out] == [(["censorship"], "2026-04-10")], [m.to_interchange() for m in out]
+
+
+def test_one_of_a_counted_group_named_is_still_one_act(engine):
+    text = ("On 3 May, Thai police detained four members of the exiled Lao Youth Forum in Bangkok; one of them, "
+            "Somsak Phommachanh, was deported to Vientiane the following week.")
+    out = extract(engine, text, published="2025-05-30")
+    assert len(out) == 1 and {"detention", "deportation"} <= set(out[0].types), [m.to_interchange() for m in out]
+

@@ -181,7 +181,8 @@ class Lexicon:
 
     agencies: list[AgencyEntry] = field(default_factory=list)
     agency_index: dict[str, list[tuple[re.Pattern[str], int]]] = field(default_factory=dict)
-    first_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # lower -> (group key, gender)
+    first_names: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # lower -> (group key, gender)
+    world_first_names: frozenset[str] = frozenset()  # lower: those only given_names.yaml lists
     first_suffixes: tuple[str, ...] = ()
     strong: tuple[str, ...] = ()
     weak: tuple[str, ...] = ()
@@ -220,6 +221,9 @@ def _variants(entry: Any) -> list[str]:
     return [str(v) for v in entry] if isinstance(entry, list) else [str(entry)]
 
 
+_GENDER_CODES: dict[str, str | None] = {"male": "m", "female": "f", "unisex": None}
+
+
 @functools.cache
 def get_lexicon() -> Lexicon:
     """Load and compile names.yaml and agencies.yaml (once per process)."""
@@ -230,14 +234,20 @@ def get_lexicon() -> Lexicon:
     bodies = agencies.get("state_bodies") or {}
     lx.state_body_words = frozenset(bodies.get("words") or [])
 
-    for gender in ("male", "female"):
-        for entry in (names.get("first_names") or {}).get(gender) or []:
-            variants = _variants(entry)
-            for v in variants:
-                # A name listed for both genders keeps the first gender seen.
-                lx.first_names.setdefault(
-                    v.lower(), (variants[0].lower(), "f" if gender == "female" else "m")
-                )
+    world = load_lexicon_file("given_names.yaml")
+    for table, gendered in ((names.get("first_names") or {}, True), (world, False)):
+        for gender in ("male", "female", "unisex"):
+            for entry in table.get(gender) or []:
+                variants = _variants(entry)
+                for v in variants:
+                    # A name listed twice keeps its first entry (names.yaml first, then the world's names).
+                    # The world's names make a person but tell no gender: across so many naming customs
+                    # ("Minh" is given to both) a wrong one would break pronoun agreement.
+                    lx.first_names.setdefault(v.lower(), (variants[0].lower(), _GENDER_CODES[gender] if gendered
+                                                          else None))
+        if gendered:
+            core = frozenset(lx.first_names)
+    lx.world_first_names = frozenset(lx.first_names) - core
     lx.first_suffixes = tuple(names.get("first_name_suffixes") or [])
     sur = names.get("surname_suffixes") or {}
     lx.strong = tuple(sorted(sur.get("strong") or [], key=len, reverse=True))
@@ -1446,7 +1456,7 @@ def _skip_lines(text: str, lines: _Lines, lx: Lexicon) -> _Occupied:
     """Bylines and photo credits: the names on them are not actors of the report."""
     skip = _Occupied(len(text))
     prefixes = "|".join(re.escape(p) for p in sorted(lx.byline_prefixes, key=len, reverse=True))
-    byline = re.compile(rf"\s*(?:{prefixes})(?:\s*:\s*|\s+)(?=[{_UP}])")
+    byline = re.compile(rf"\s*\(?(?:{prefixes})(?:\s*:\s*|\s+)(?=[{_UP}])")  # "(Reporting by X; Editing by Y)"
     for i, start in enumerate(lines.starts):
         line = lines.line(i)
         if not line.strip():
@@ -1587,7 +1597,7 @@ def _official_for(tokens: list[str], lx: Lexicon) -> _Official | None:
 
 
 def _gender_of(first: str | None, surname: str, lx: Lexicon) -> str | None:
-    if first and (info := lx.first_names.get(first.lower())):
+    if first and (info := lx.first_names.get(first.lower())) and info[1]:
         return info[1]
     low = surname.lower()
     if re.search(r"(?:ova|eva|ina|yna|skaya|tskaya|aya|ова|ева|ина|ая)\Z", low):
@@ -1650,12 +1660,20 @@ def _find_persons_en(
             persons.append(p)
 
     persons += _paired_first_names(singles, toks, persons, text, lx)
-    persons = [p for p in persons if not _credit_line(p, text, lines)]
+    persons = [p for p in persons if not _credit_line(p, text, lines) and not _city_name(p)]
     persons.sort(key=lambda p: p.start)
     _link_full_names(persons)
     persons += _bare_surnames(singles, toks, persons, text, lx, occupied, skip)
     persons.sort(key=lambda p: (p.start, p.end))
     return persons
+
+
+def _city_name(p: _Person) -> bool:
+    """"San José", "Santa Clara": a city's whole name, though it holds a first name."""
+    from kolokol.resolve.gazetteer import get_gazetteer
+
+    place = get_gazetteer().lookup(p.name) if " " in p.name else None
+    return place is not None and place.kind == "city"
 
 
 def _trim_run(run: list[int], toks: list[_Tok], lx: Lexicon) -> list[int]:
@@ -1675,8 +1693,10 @@ def _trim_run(run: list[int], toks: list[_Tok], lx: Lexicon) -> list[int]:
         run = run[1:]
     while len(run) > 2 and english(run[-1]):
         run = run[:-1]
-    # An unknown word before a known first name is not part of the name ("Critic Vladimir ...").
-    firsts = [k for k, i in enumerate(run) if toks[i].text.lower() in lx.first_names]
+    # An unknown word before a known first name is not part of the name ("Critic Vladimir ..."); the names
+    # of customs that put the family name first ("Tran Minh Duc") do not count.
+    firsts = [k for k, i in enumerate(run) if toks[i].text.lower() in lx.first_names
+              and toks[i].text.lower() not in lx.world_first_names]
     if firsts and firsts[0] > 0 and len(run) - firsts[0] >= 2:
         head = [_role_score(toks[i].text, lx, toks[i].initial)[1] for i in run[: firsts[0]]]
         if all(r in ("unknown", "surname_weak") for r in head):
@@ -1753,6 +1773,12 @@ def _bare_surnames(
             # two- or three-word name that is no known first name is how the report names the person again
             # (rule actors.person_surname.v1).
             by_key.setdefault(fold_name(parts[0]), []).append(p)
+    # "Ali Jaffar Mansoor ... Ali received a call": a lone first name of the one full name that opens
+    # with it (rule actors.first_name_alone.v1).
+    by_first: dict[str, set[str]] = {}
+    for p in persons:
+        if p.first_key and len(p.name.split()) > 1 and p.profile != "official":
+            by_first.setdefault(p.first_key, set()).add(p.canonical)
     taken = _Occupied(len(text))
     for p in persons:
         taken.add(p.start, p.end)
@@ -1780,6 +1806,13 @@ def _bare_surnames(
                     "person_surname",
                 )
             )
+            continue
+        # Reports name Slavic and Central Asian people again by their surname; a lone first name there is
+        # often someone else's, so only the world's names are read this way.
+        first = lx.first_names.get(t.text.lower()) if t.text.lower() in lx.world_first_names else None
+        if first is not None and len(named := by_first.get(first[0], set())) == 1:
+            profile, nationality, _ = _person_cues(text, t.start, t.end, lx)
+            out.append(_Person(t.start, t.end, t.text, next(iter(named)), profile, nationality, "first_name_alone"))
             continue
         if (official := _official_for([t.text], lx)) is not None:
             _, nationality, _ = _person_cues(text, t.start, t.end, lx)

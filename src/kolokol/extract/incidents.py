@@ -455,7 +455,8 @@ def _group_by_anchor(doc: Document, triggers: list[Trigger], anchors: Sequence[A
     return [sorted(g, key=lambda t: t.span.start) for g in groups]
 
 
-MEMBER_BEFORE = re.compile(r"(?:among (?:them|whom)|including|in particular|в том числе|среди (?:них|которых)|"
+MEMBER_BEFORE = re.compile(r"(?:among (?:them|whom)|including|in particular|one of (?:them|whom),?|в том числе|"
+                           r"среди (?:них|которых)|один из (?:них|которых),?|одна из (?:них|которых),?|"
                            r"включая)\s+(?:the\s+)?(?:\w+\s+){0,2}$", re.IGNORECASE)
 
 

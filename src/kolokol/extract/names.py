@@ -64,7 +64,10 @@ def same_person(a: str, b: str) -> bool:
     if ta == tb:
         return True
     short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
-    if all(any(_token_match(x, y) for y in long_) for x in short):
+    if all(any(_token_match(x, y) for y in long_) for x in short) and (
+            len(short) == 1 or _token_match(short[0], long_[0])):
+        # "Jaffar Mansoor" inside "Ali Jaffar Mansoor" is his father: two full names that open
+        # differently are two people.
         return True
     if not _token_match(ta[-1], tb[-1]):
         return False
