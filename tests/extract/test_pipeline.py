@@ -120,7 +120,7 @@ def test_hostile_input_does_not_crash_or_invent(engine, text):
 # loses quality on reports the project wrote fails here. Raise them as quality grows. gold5 to gold10 were held out
 # until their misses were studied (gold10 in the seventh session), gold12 was written blind as a development set;
 # gold11 and gold14 are held out (their reports and misses are not read to change the extractor): no floor.
-# gold13 was held out until the eighth session (0.579 at f176dfc); its floor is pinned once its misses are studied.
+# gold13 was held out until the eighth session (0.579 at f176dfc, 0.78 once its misses were studied).
 FLOORS = {
     "gold": {"f1": 0.83, "slots": {"types": 0.71, "date": 0.94, "place": 0.77, "origin_country": 0.89,
                                    "targets": 0.90, "perpetrators": 0.88, "legal_basis": 0.94}},
@@ -148,6 +148,8 @@ FLOORS = {
                                      "targets": 0.82, "perpetrators": 0.75, "legal_basis": 0.83}},
     "gold12": {"f1": 0.77, "slots": {"types": 0.56, "date": 0.89, "place": 0.65, "origin_country": 0.69,
                                      "targets": 0.83, "perpetrators": 0.69, "legal_basis": 0.81}},
+    "gold13": {"f1": 0.75, "slots": {"types": 0.69, "date": 0.94, "place": 0.73, "origin_country": 0.69,
+                                     "targets": 0.85, "perpetrators": 0.69, "legal_basis": 0.81}},
 }
 
 
