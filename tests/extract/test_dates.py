@@ -105,6 +105,22 @@ def test_a_week_told_by_its_place_in_a_month(text: str, lang: str, expected: Fou
     assert triples(text, lang=lang) == expected
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    # PUB is 14 June 2023: a chronicle's "27.04" is this April; "10.06.22" has a two-digit year.
+    ("27.04 — в Бишкеке задержан блогер.", [("27.04", "2023-04-27", "day")]),
+    ("| 03.05 | обыск у родителей |", [("03.05", "2023-05-03", "day")]),
+    ("10.06.22 его объявили в розыск.", [("10.06.22", "2022-06-10", "day")]),
+    # numbers that are no dates: articles, shares, times, sums
+    ("Его оштрафовали по ст. 20.2 КоАП.", []),
+    ("Дело возбудили по ч. 1 ст. 19.11.", []),
+    ("Рост составил 10.05%.", []),
+    ("Встреча началась в 10.05 утра.", []),
+    ("Article 12.01 of the Code applies.", []),
+])
+def test_a_day_and_month_in_digits(text: str, expected: Found) -> None:
+    assert triples(text, lang="ru") == expected
+
+
 def test_rules_name_the_form() -> None:
     rules = [m.rule for m in run("On March 7, 2023 and 8 March and 9 марта and 2023-03-10 and yesterday.")]
     assert rules == ["dates.en_month_day.v1", "dates.en_day_month.v1", "dates.ru_day_month.v1",

@@ -383,6 +383,11 @@ def _build_scanners(lex: _Lexicon) -> list[_Scanner]:
             ),
             _scan_numeric, None, False,
         ),
+        # 27.04, 10.06.26: a chronicle's day and month, with a two-digit year or none
+        _Scanner(
+            re.compile(r"(?<![\d.,/:-])(?P<sd>[0-3]\d)\.(?P<sm>[01]\d)(?:\.(?P<syy>\d\d))?(?![\d]|[.,:/-]\d)"),
+            _scan_short_numeric, None, False,
+        ),
         # March 7, Feb. 24, 2023, June 2-5, February 2023, (in) December
         _Scanner(
             re.compile(rf"{en_month}(?:{_SP}(?P<day>\d{{1,2}}){ordinal}(?!\d|[.,:]\d){en_range}?)?{en_year_part}"),
@@ -565,6 +570,26 @@ def _scan_numeric(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iter
     when = _make_date(year, month, day)
     if when is not None:
         yield _Cand(m.start(), m.end(), f"dates.{rule}.v1", _const((when, "day")), own_year=True)
+
+
+# Before a number that is no date: an article ("ст. 20.2 КоАП", "Article 19.11"), a section, a sum.
+_NOT_A_DAY_BEFORE = re.compile(r"(?:ст|ч|п|пп|статья|статьи|статье|статью|article|art|section|пункт\w*|§|№|no|"
+                               r"версия|version|v)\.?\s*\Z", re.IGNORECASE)
+_NOT_A_DAY_AFTER = re.compile(r"\s*(?:%|млн|млрд|тыс|руб|сом|тенге|долл|евро|\$|€|km|км|кг|kg|м\b|ч\b|часов|"
+                              r"мин|УК|КоАП|Code|УПК|утра|вечера|ночи|a\.?m\.?|p\.?m\.?|GMT|UTC|мск)", re.IGNORECASE)
+
+
+def _scan_short_numeric(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterator[_Cand]:
+    """"27.04 — запрос о выдаче", "10.06.26": a day and month written as digits, as chronicles and
+    tables write them; the year is inferred when none is written (rule dates.numeric_day_month.v1)."""
+    if _lookback(_NOT_A_DAY_BEFORE, text, m.start()) or _NOT_A_DAY_AFTER.match(text, m.end()):
+        return
+    day, month = int(m["sd"]), int(m["sm"])
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        return
+    year = 2000 + int(m["syy"]) if m["syy"] else None
+    yield _Cand(m.start(), m.end(), "dates.numeric_day_month.v1",
+                _lazy(lambda pub: _explicit(year, month, day, pub, None)), **_year_kind(year, month, day, None))
 
 
 # "the last week of January", "в последнюю неделю января": a week of a month, told by its place in it.
