@@ -395,3 +395,21 @@ def test_one_of_a_counted_group_named_is_still_one_act(engine):
     out = extract(engine, text, published="2025-05-30")
     assert len(out) == 1 and {"detention", "deportation"} <= set(out[0].types), [m.to_interchange() for m in out]
 
+
+def test_suspects_charged_in_that_case_are_no_victims(engine):
+    text = ("The exiled Sikh activist Harjit Singh Dhillon was shot dead in Brampton on 2 May. "
+            "Police have charged two men in that case.")
+    out = extract(engine, text, published="2025-06-01")
+    assert [m.types for m in out] == [["killing"]], [m.to_interchange() for m in out]
+
+
+def test_an_undated_act_keeps_the_year_its_paragraph_told(engine):
+    # The caption's second sentence has no date of its own: the year told just before dates it, and it does
+    # not merge into the criminal case of last December.
+    text = ("В декабре прошлого года полиция Актобе задержала Серика Нурланова по уголовному делу.\n\n"
+            "Его жена говорит, что семья живёт в Оренбурге уже три года.\n\n"
+            "[Фото] Серик Нурланов на митинге в Актобе в 2021 году. После той акции его арестовали на 10 суток. "
+            "Фото из семейного архива")
+    out = extract(engine, text, published="2025-06-01", lang="ru")
+    assert any(m.types == ["detention"] and m.date == "2021" for m in out), [m.to_interchange() for m in out]
+

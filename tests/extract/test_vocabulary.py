@@ -225,6 +225,8 @@ def test_vocabulary_by_type(text, lang, expected):
     ("Полицейские забрали у него паспорт и телефон.", "ru", "other"),
     ("The report has been unavailable in print since 2019.", "en", "censorship"),
     ("Protesters were standing outside the court building with placards.", "en", "surveillance"),
+    ("(b) to refrain from deporting any Uzbek activist to a country where they face torture.", "en", "deportation"),
+    ("Призываем власти воздержаться от высылки активистов.", "ru", "deportation"),
     ("She received dozens of messages of support after the broadcast.", "en", "threat"),
 ])
 def test_guards_on_ambiguous_words(text, lang, not_expected):

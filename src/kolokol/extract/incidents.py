@@ -1364,6 +1364,17 @@ def _after_disappearance(doc: Document, prev: Candidate, cand: Candidate) -> boo
     return own is not None and told is not None and own.value != told.value
 
 
+def _context_date(doc: Document, cand: Candidate) -> DateMention | None:
+    """The act's own date, else the date its paragraph told before it ("Nurlan at a rally in Aktobe in 2022.
+    After that rally he was jailed for 15 days"), as `_choose_date` will date it."""
+    own = _date_of(doc, cand, cand.triggers)
+    if own is not None:
+        return own
+    before = _paragraph_before(doc, doc.dates, cand.first_sentence)
+    opening = [d for d in before if _opens_sentence(doc, d)]
+    return (opening or before)[-1] if before else None
+
+
 def _same_victim(doc: Document, merged: list[Candidate], cand: Candidate) -> Candidate | None:
     """3. The same victim told again: a named person or organisation with a shared type anywhere in
     the report (any type right after in the same paragraph, or a custody sequence), a counted group
@@ -1390,7 +1401,7 @@ def _same_victim(doc: Document, merged: list[Candidate], cand: Candidate) -> Can
             continue
         if _is_caption(doc, last) != _is_caption(doc, cand.first_sentence) and not near:
             continue
-        if not sequence and not _dates_compatible(_told_date(doc, prev), _date_of(doc, cand, cand.triggers)):
+        if not sequence and not _dates_compatible(_told_date(doc, prev), _context_date(doc, cand)):
             continue
         if _perpetrators_conflict(prev, cand) and prev_par != sent.paragraph and not sequence:
             continue  # police detain, a court fines the next day: one sequence all the same
@@ -1474,6 +1485,7 @@ SUSPECTS_NEXT = re.compile(
     r"(?<![\w-])(?:the (?:two |three |four |five )?suspects|подозреваем\w+"
     r"|in connection with (?:the |his |her |their |this )?(?:killing|murder|attack|shooting|stabbing"
     r"|assassination|abduction|kidnapping|death|case(?! (?:of|against)))"
+    r"|in (?:that|this|the same) (?:case|killing|murder|shooting|attack|stabbing)"
     r"|по подозрению в (?:убийстве|нападении|похищении)|по делу об? (?:убийстве|нападении|похищении))"
     r"(?![\w-])", re.IGNORECASE)
 
