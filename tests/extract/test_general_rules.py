@@ -413,3 +413,10 @@ def test_an_undated_act_keeps_the_year_its_paragraph_told(engine):
     out = extract(engine, text, published="2025-06-01", lang="ru")
     assert any(m.types == ["detention"] and m.date == "2021" for m in out), [m.to_interchange() for m in out]
 
+
+def test_the_agent_after_by_places_an_act_told_as_a_noun(engine):
+    text = ("Rights groups have documented the arrest of at least 12 relatives of Sweden-based critics of the "
+            "government by the Eritrean authorities since March 2025.")
+    out = extract(engine, text, published="2025-06-01")
+    assert out and out[0].country == "ER", [m.to_interchange() for m in out]
+

@@ -2042,6 +2042,9 @@ BEHALF_BEFORE = re.compile(r"(?:on behalf of|at the behest of|for|tied to|linked
                            re.IGNORECASE)
 
 
+AGENT_BY = re.compile(r"(?<![\w-])by\s+(?:the\s+)?\Z", re.IGNORECASE)
+
+
 def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
                     country_mention: PlaceMention | None, origin_span: Span | None
                     ) -> tuple[str | None, Span | None]:
@@ -2093,8 +2096,11 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
             and not (origin_span and origin_span.start <= actor.span.start < origin_span.end
                      and REQUEST.search(origin_span.text))  # "по запросу Генпрокуратуры Узбекистана": asked
         # Only the body that acted: before the act's word, or right after it ("detained by ...").
-        if domestic and any(actor.span.end <= t.span.start or 0 <= actor.span.start - t.span.end <= 40
-                            for t in cand.triggers):
+        if domestic and any(actor.span.end <= t.span.start or 0 <= actor.span.start - t.span.end <= 40 or (
+                t.span.end <= actor.span.start and t.sentence == doc.sentence_at(actor.span.start)
+                and AGENT_BY.search(doc.text, max(0, actor.span.start - 10), actor.span.start))
+                for t in cand.triggers):
+            # "the arrest of at least 14 relatives of ... critics by the Eritrean authorities": the agent.
             return actor.country, actor.span  # type: ignore[return-value]
     if home and town is not None:
         return home, town
