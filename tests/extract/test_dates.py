@@ -208,6 +208,22 @@ def test_weekday_followed_by_its_date_gives_the_date_only() -> None:
     assert triples("Tuesday, March 7, 2023: police came.") == [("March 7, 2023", "2023-03-07", "day")]
 
 
+def test_a_bare_weekday_continues_the_week_of_a_past_date_written_with_its_weekday() -> None:
+    # Publication: Wednesday 14 June 2023; the story is in March.
+    assert triples("В среду, 1 марта, брата забрали с работы. Три дня мы не знали, где он. Отпустили его "
+                   "в субботу вечером. На следующий день, в воскресенье, маму вызвали в полицию.", lang="ru") == [
+        ("1 марта", "2023-03-01", "day"), ("субботу", "2023-03-04", "day"),
+        ("На следующий день", "2023-03-05", "day"), ("воскресенье", "2023-03-05", "day")]
+    assert triples("On Friday, March 3, he was taken from his flat. He was released on Monday.") == [
+        ("March 3", "2023-03-03", "day"), ("Monday", "2023-03-06", "day")]
+    # A date written without its weekday is background: the weekday after it is this week's.
+    assert triples("Police detained him on 3 March. On Monday a court extended his arrest.") == [
+        ("3 March", "2023-03-03", "day"), ("Monday", "2023-06-12", "day")]
+    # So is a weekday-dated day of this week.
+    assert triples("On Monday, June 12, he was detained. He was released on Tuesday.") == [
+        ("June 12", "2023-06-12", "day"), ("Tuesday", "2023-06-13", "day")]
+
+
 # --- coarse or missing publication dates ---------------------------------------------------------
 
 MONTH_PUB = dt.date(2023, 6, 1)

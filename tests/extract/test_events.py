@@ -53,7 +53,10 @@ def test_irrealis_and_negation_are_suppressed():
     for text in ("Activists fear they could be arrested at any moment.",
                  "She cannot be deported while her asylum claim is pending.",
                  "Nobody was detained that evening.",
-                 "Его могут задержать в любой момент."):
+                 "Его могут задержать в любой момент.",
+                 # a parenthetical between commas does not end the conditional clause
+                 "Адвокат говорит, что если бы я жил в Турции, меня бы, скорее всего, уже выдали.",
+                 "Had he stayed, he would, in all likelihood, be deported."):
         lang = "ru" if re.search("[а-я]", text) else "en"
         assert all(why is not None for _, _, why in triggers(text, lang)), text
 

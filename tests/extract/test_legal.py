@@ -81,6 +81,11 @@ def test_english_articles(text: str, expected: tuple[str, str | None, str | None
      ("Статьей 280 Уголовного кодекса Российской Федерации", "280", None, "RU Criminal Code")),
     ("штраф по статье 66 Кодекса о правонарушениях",
      ("статье 66 Кодекса о правонарушениях", "66", None, "KG Code of Offenses")),
+    # The hyphenated numbers of the Belarusian and Kazakh codes are one article.
+    ("дело по ч. 1 ст. 361-4 УК Республики Беларусь",
+     ("ч. 1 ст. 361-4 УК Республики Беларусь", "361-4", "1", "BY Criminal Code")),
+    ("оштрафовали по статье 456-2 КоАП РК",
+     ("статье 456-2 КоАП РК", "456-2", None, "KZ Code of Administrative Offenses")),
 ])
 def test_russian_articles(text: str, expected: tuple[str, str | None, str | None, str | None]) -> None:
     assert legal(text, "ru") == [expected]

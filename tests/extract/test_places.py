@@ -64,6 +64,9 @@ def test_russian_inflected_forms() -> None:
         ("Чолпон-Ате", "Cholpon-Ata"), ("Санкт-Петербурге", "Saint Petersburg"),
     ]
     assert found[0].rule == RULE_INFLECTED and found[3].rule == RULE_NAME  # "Алматы" does not inflect
+    countries = ("Его высылали из Франции в Германию, потом он жил во Вьетнаме, Таиланде, Грузии, Армении, "
+                 "Турции, на Самоа, в Чаде, Лаосе и Камбодже, а брат остался в Беларуси и Туркменистане.")
+    assert len(find_places(countries, "ru")) == 13
     check_spans(text, "ru")
 
 
@@ -99,6 +102,7 @@ def test_false_places_are_not_found(text: str) -> None:
     "Пушкин писал о свободе.",
     "Казахские и российские силовики работали вместе.",
     "Радиостанция «Эхо Москвы» закрыта.",
+    "Самое страшное случилось в феврале.",  # not an inflected "Самоа"
 ])
 def test_false_places_are_not_found_russian(text: str) -> None:
     assert find_places(text, "ru") == []

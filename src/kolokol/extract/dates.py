@@ -83,6 +83,7 @@ class _Cand:
     shift: tuple[str, int] | None = None  # (unit, signed amount) of "two days after", to re-anchor it
     own_year: bool = False  # the expression writes its year ("17 February 2025", "in 2025")
     yearless: tuple[int, int | None] | None = None  # (month, day) of a date written without a year
+    weekday: int | None = None  # a bare weekday ("в субботу", "on Saturday"), Monday = 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -782,7 +783,8 @@ def _scan_en_weekday(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> I
     mode = lex.en_rel.get(_norm(ctx["rel"]), "on") if ctx is not None and ctx["rel"] else "on"
     if mode != "on":
         start = ctx.start("rel")  # type: ignore[union-attr]
-    yield _Cand(start, m.end(), "dates.en_weekday.v1", _lazy(lambda pub: _weekday_before(pub, weekday, mode)))
+    yield _Cand(start, m.end(), "dates.en_weekday.v1", _lazy(lambda pub: _weekday_before(pub, weekday, mode)),
+                weekday=weekday if mode == "on" else None)
 
 
 _FOLLOWED_BY_DATE = re.compile(r",?\s{1,3}(?:the\s{1,3})?\(?\d|,?\s{1,3}[A-Z][a-z]{2,8}\.?\s{1,3}\d")
@@ -810,7 +812,8 @@ def _scan_ru_weekday(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> I
         mode = "on"
     if ctx["rel"]:
         start = ctx.start("rel")
-    yield _Cand(start, m.end(), "dates.ru_weekday.v1", _lazy(lambda pub: _weekday_before(pub, weekday, mode)))
+    yield _Cand(start, m.end(), "dates.ru_weekday.v1", _lazy(lambda pub: _weekday_before(pub, weekday, mode)),
+                weekday=weekday if mode == "on" else None)
 
 
 def _scan_en_season(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterator[_Cand]:
@@ -1139,10 +1142,31 @@ def _in_story_year(c: _Cand, resolved: Resolved, story: Resolved | None, pub: _P
     return (when, resolved[1])
 
 
+WEEKDAY_STORY_RULE = "dates.weekday_in_story.v1"
+WEEKDAY_STORY_SPAN = 1500  # characters after the last date a bare weekday may continue its week
+_WEEKDAY_WRITTEN = re.compile(
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|понедельник|вторник|среду|четверг|"
+    r"пятницу|субботу|воскресенье)\W{1,3}(?:the\s+)?\Z", re.IGNORECASE)
+
+
+def _in_weekday_story(c: _Cand, prev: Resolved | None, story_end: int | None, pub: _Pub | None
+                      ) -> Resolved | None:
+    """A bare weekday told after a past date that was written with its own weekday ("В среду,
+    25 февраля, брата забрали ... Отпустили его в субботу вечером") continues that week: it is the
+    first such day on or after the date before it, not the last one before publication."""
+    if c.weekday is None or prev is None or story_end is None or pub is None or prev[1] != "day":
+        return None
+    if c.start - story_end > WEEKDAY_STORY_SPAN or (pub.value - prev[0]).days <= 7:
+        return None
+    when = prev[0] + dt.timedelta(days=(c.weekday - prev[0].weekday()) % 7)
+    return (when, "day") if when <= pub.value else None
+
+
 def _resolve_all(text: str, candidates: list[_Cand], pub: _Pub | None) -> list[DateMention]:
     out: list[DateMention] = []
     prev: Resolved | None = None
     story: Resolved | None = None  # the last event told with its own year
+    week_story: int | None = None  # the end of the last past date told with its weekday, while its week goes on
     for i, c in enumerate(candidates):
         anchor = prev
         backwards = False
@@ -1163,6 +1187,13 @@ def _resolve_all(text: str, candidates: list[_Cand], pub: _Pub | None) -> list[D
         rule = BACKWARD_RULE if backwards else c.rule
         if (continued := _in_story_year(c, resolved, story, pub)) is not None:
             resolved, rule = continued, STORY_YEAR_RULE
+        if (in_week := _in_weekday_story(c, prev, week_story, pub)) is not None:
+            resolved, rule = in_week, WEEKDAY_STORY_RULE
+        if c.weekday is None and not c.uses_prev:
+            written = resolved[1] == "day" and _WEEKDAY_WRITTEN.search(text, max(0, c.start - 20), c.start)
+            week_story = c.end if written else None
+        elif week_story is not None:
+            week_story = c.end
         out.append(DateMention(Span(c.start, c.end, text[c.start : c.end]), resolved[0], resolved[1], rule))
         if not backwards and not _BACKGROUND.search(text, max(0, c.start - 50), c.start):
             prev = resolved  # "who has lived there since 2022" is no anchor for "the next day"

@@ -216,8 +216,15 @@ FEARED_THAT = re.compile(r"(?<![\w-])(?:боя\w*|боит\w*|опаса\w*|fear
                          re.IGNORECASE)
 
 
+# A parenthetical word between commas does not end a clause: "меня бы, скорее всего, уже выдали",
+# "he would, perhaps, be deported".
+PARENTHETICAL = re.compile(
+    r",\s*(?:скорее всего|возможно|наверное|наверняка|вероятно|видимо|по-видимому|конечно|пожалуй|"
+    r"probably|perhaps|possibly|likely|most likely|in all likelihood|of course)\s*,", re.IGNORECASE)
+
+
 def _irrealis(doc: Document, sentence_start: int, start: int, ts: TriggerSet) -> str | None:
-    window = doc.text[max(sentence_start, start - IRREALIS_WINDOW):start]
+    window = PARENTHETICAL.sub(" ", doc.text[max(sentence_start, start - IRREALIS_WINDOW):start])
     # Only the clause the trigger is in: stop at the last comma, semicolon or dash.
     parts = re.split(r"[,;:—–]| - ", window)
     clause = parts[-1]

@@ -28,7 +28,8 @@ from kolokol.resolve.gazetteer import (
 _FLAGS = re.IGNORECASE
 _NOT_WORD_AFTER = r"(?![^\W_])"
 # Article numbers: 280, 207.3, 20.3.3, 280(2) - and lists of them ("205 and 280", "205, 280").
-_NUM = r"\d{1,4}(?:\.\d{1,3}){0,3}(?:\s?\(\d{1,2}\))?"
+# "280.3", "307(1)", and the hyphenated numbers of the Belarusian and Kazakh codes ("361-4", "456-2").
+_NUM = r"\d{1,4}(?:\.\d{1,3}){0,3}(?:-\d{1,2}(?![\d.]))?(?:\s?\(\d{1,2}\))?"
 _NUMLIST_EN = rf"{_NUM}(?:(?:\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+){_NUM}){{0,6}}"
 _NUMLIST_RU = rf"{_NUM}(?:(?:\s*,\s*(?:и\s+|или\s+)?|\s+(?:и|или)\s+){_NUM}){{0,6}}"
 _SPLIT_NUMS = re.compile(_NUM)

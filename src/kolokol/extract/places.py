@@ -115,6 +115,8 @@ def _rejected(gaz: Gazetteer, text: str, tokens: list[Token], m: Match, dateline
             following.norm in gaz.district_words
             or (following.cyrillic and any(f in gaz.district_words for f in ru_forms(following.norm)))):
         return True
+    if single and m.morph and hit.source == COUNTRY and first.cyrillic and _ru_not_a_place(first):
+        return True  # "Самое страшное": an inflected guess at "Самоа" that is a common word
     if not single or trusted:
         return False
     if first.cyrillic:
