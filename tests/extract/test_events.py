@@ -56,7 +56,8 @@ def test_irrealis_and_negation_are_suppressed():
                  "Его могут задержать в любой момент.",
                  # a parenthetical between commas does not end the conditional clause
                  "Адвокат говорит, что если бы я жил в Турции, меня бы, скорее всего, уже выдали.",
-                 "Had he stayed, he would, in all likelihood, be deported."):
+                 "Had he stayed, he would, in all likelihood, be deported.",
+                 "Police offered HK$200,000 for information leading to each arrest."):
         lang = "ru" if re.search("[а-я]", text) else "en"
         assert all(why is not None for _, _, why in triggers(text, lang)), text
 
