@@ -420,3 +420,13 @@ def test_the_agent_after_by_places_an_act_told_as_a_noun(engine):
     out = extract(engine, text, published="2025-06-01")
     assert out and out[0].country == "ER", [m.to_interchange() for m in out]
 
+
+
+def test_an_act_told_again_in_a_later_paragraph_takes_the_date_told_there(engine):
+    # The introduction names the case without a date, beside the year he settled abroad; the
+    # testimony tells the case again with its own year.
+    text = ("Азамат Курбанов, 41 год, с 2018 года живёт в Праге. В Узбекистане он числится в розыске.\n\n"
+            "Я уехал из Андижана в 2016-м.\n\n"
+            "В 2022 году СГБ возбудила против меня уголовное дело по статье 159 УК Республики Узбекистан.")
+    out = extract(engine, text, published="2025-06-01", lang="ru")
+    assert [(m.types, m.date) for m in out] == [(["legal_action"], "2022")], [m.to_interchange() for m in out]

@@ -1594,6 +1594,14 @@ def _opens_sentence(doc: Document, date: DateMention) -> bool:
 
 def _choose_date(doc: Document, cand: Candidate) -> tuple[str | None, str | None, Span | None]:
     primary = _date_of(doc, cand, cand.triggers)
+    if primary is None and (told := _told_date(doc, cand)) is not None and (
+            (at := doc.sentence_at(told.span.start)) is not None
+            and doc.sentences[at].paragraph != doc.sentences[cand.first_sentence].paragraph):
+        # "X is wanted at home. ... [another paragraph] In 2021 the GKNB opened a case against me": the
+        # act told again later with its own date takes that date, not the date of the paragraph that
+        # first named it (incidents.merged_own_date.v1).
+        primary = told
+        cand.trace.append("incidents.merged_own_date.v1")
     if primary is None:
         before = _paragraph_before(doc, doc.dates, cand.first_sentence)
         # The narrative date is set by a date opening a sentence ("On March 7, ..."), not by one in
