@@ -430,3 +430,24 @@ def test_an_act_told_again_in_a_later_paragraph_takes_the_date_told_there(engine
             "В 2022 году СГБ возбудила против меня уголовное дело по статье 159 УК Республики Узбекистан.")
     out = extract(engine, text, published="2025-06-01", lang="ru")
     assert [(m.types, m.date) for m in out] == [(["legal_action"], "2022")], [m.to_interchange() for m in out]
+
+
+def test_a_russian_possessive_tells_the_narrator_of_a_testimony(engine):
+    text = ("От редакции. Ольга Саидова, 33 года, живёт в Варшаве с 2021 года. Мы записали её рассказ.\n\n"
+            "Я уехала из Ташкента после выборов. Я думала, что здесь я в безопасности.\n\n"
+            "В ночь на 4 марта неизвестные взломали мой аккаунт в Telegram.")
+    out = extract(engine, text, published="2025-06-01", lang="ru")
+    assert [(m.types, names(m)) for m in out] == [(["surveillance"], ["Ольга Саидова"])], \
+        [m.to_interchange() for m in out]
+
+
+def test_threats_and_watching_told_in_one_paragraph_are_one_campaign(engine):
+    text = ("In March the blogger Anvar Tursunov received threatening messages on WhatsApp from a man calling "
+            "himself an officer. At first he was polite. Then he was not. He sent photos of his front door in Riga.")
+    out = extract(engine, text, published="2025-06-01")
+    assert [sorted(m.types) for m in out] == [["surveillance", "threat"]], [m.to_interchange() for m in out]
+
+
+def test_a_supposition_between_commas_is_no_act(engine):
+    text = "Адвокат пояснил: если, допустим, блогера Исмоилова задержат в Стамбуле, это будет незаконно."
+    assert extract(engine, text, published="2025-06-01", lang="ru") == []

@@ -220,11 +220,13 @@ FEARED_THAT = re.compile(r"(?<![\w-])(?:боя\w*|боит\w*|опаса\w*|fear
 # "he would, perhaps, be deported".
 PARENTHETICAL = re.compile(
     r",\s*(?:скорее всего|возможно|наверное|наверняка|вероятно|видимо|по-видимому|конечно|пожалуй|"
-    r"probably|perhaps|possibly|likely|most likely|in all likelihood|of course)\s*,", re.IGNORECASE)
+    r"допустим|предположим|скажем|например|probably|perhaps|possibly|likely|most likely|in all likelihood|"
+    r"of course|say|suppose|for example|for instance)\s*,", re.IGNORECASE)
 
 
 def _irrealis(doc: Document, sentence_start: int, start: int, ts: TriggerSet) -> str | None:
-    window = PARENTHETICAL.sub(" ", doc.text[max(sentence_start, start - IRREALIS_WINDOW):start])
+    window = PARENTHETICAL.sub(" ", doc.text[max(sentence_start, start - 2 * IRREALIS_WINDOW):start])
+    window = window[-IRREALIS_WINDOW:]
     # Only the clause the trigger is in: stop at the last comma, semicolon or dash.
     parts = re.split(r"[,;:—–]| - ", window)
     clause = parts[-1]

@@ -1014,7 +1014,8 @@ def _skip_sentence(doc: Document, index: int, seen_texts: set[str]) -> bool:
 
 
 FIRST_PERSON_EN = re.compile(r"(?<![\w-])(?:I|me|my|myself)(?![\w-])")
-FIRST_PERSON_RU = re.compile(r"(?<![\w-])(?:я|меня|мне|мной|мною)(?![\w-])", re.IGNORECASE)
+FIRST_PERSON_RU = re.compile(
+    r"(?<![\w-])(?:я|меня|мне|мной|мною|мо[йяеёю]|моего|моей|моих|моим|моему|мои|моими)(?![\w-])", re.IGNORECASE)
 NARRATOR_INTRO = re.compile(
     r"(?:my name is|меня зовут|our guest (?:today )?is|my guest is|i am|i'm|я\s+[—-])\s+$", re.IGNORECASE)
 
@@ -1375,6 +1376,11 @@ def _context_date(doc: Document, cand: Candidate) -> DateMention | None:
     return (opening or before)[-1] if before else None
 
 
+# Threats and watching told in a row of one victim are one campaign ("He wrote that he knew my address.
+# He sent photos of my entrance.").
+WATCHED = frozenset({"threat", "surveillance"})
+
+
 def _same_victim(doc: Document, merged: list[Candidate], cand: Candidate) -> Candidate | None:
     """3. The same victim told again: a named person or organisation with a shared type anywhere in
     the report (any type right after in the same paragraph, or a custody sequence), a counted group
@@ -1395,7 +1401,9 @@ def _same_victim(doc: Document, merged: list[Candidate], cand: Candidate) -> Can
             continue
         if not prev.types & cand.types and not sequence and not (
                 named and near and prev.types & CUSTODY and cand.types & CUSTODY) and not (
-                near and cand.types <= {"threat"}) and not (named and prev.types & SEIZED and cand.types & SEIZED):
+                near and cand.types <= {"threat"}) and not (
+                named and prev.types & SEIZED and cand.types & SEIZED) and not (
+                prev_par == sent.paragraph and cand.types <= WATCHED and prev.types & WATCHED):
             continue
         if not named and prev_par < sent.paragraph - 1:
             continue
