@@ -161,6 +161,17 @@ CLAUSE_REFERENCE = re.compile(
     r"first\s+)*|(?<![\w-])(?:после|до)\s+того,?\s+как\s+(?:(?:его|её|ее|их|он|она|они)\s+)?)\Z", re.IGNORECASE)
 
 
+# A fact-check's claim under review ("Claim: “He was deported in 2024.”", "Фейк: ..."): what is said, not
+# what happened (events.claim_checked.v1).
+CLAIM_LINE = re.compile(r"[ \t>*_#-]*(?:claims?|rumou?rs?|myths?|fake|утверждение|фейк|миф|слух)\s*\d*\s*[:—–]",
+                        re.IGNORECASE)
+
+
+def _claim(doc: Document, start: int) -> str | None:
+    line_start = doc.text.rfind("\n", 0, start) + 1
+    return "claim" if CLAIM_LINE.match(doc.text, line_start, start) else None
+
+
 def _topic(doc: Document, sentence_start: int, trig: Trigger, ts: TriggerSet) -> str | None:
     """"ran broadcasts about extortion at the border and about torture in pre-trial detention", "вёл
     эфиры про пытки в СИЗО": a noun trigger that is the subject of someone's work, not an act."""
@@ -328,7 +339,8 @@ def find_triggers(doc: Document) -> list[Trigger]:
                 trig.suppressed = "visit-setting"
                 found.append(trig)
                 continue
-            reason = (_infinitive(doc, trig.span.start) or _irrealis(doc, sent.start, trig.span.start, ts)
+            reason = (_claim(doc, trig.span.start) or _infinitive(doc, trig.span.start)
+                      or _irrealis(doc, sent.start, trig.span.start, ts)
                       or _reference(doc, sent.start, trig, ts) or _clause_reference(doc, sent.start, trig, told)
                       or _topic(doc, sent.start, trig, ts)
                       or _appeal(doc, sent.start, trig, ts)
