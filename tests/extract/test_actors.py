@@ -773,6 +773,14 @@ def test_a_first_name_alone_is_the_one_full_name_it_opens() -> None:
     assert ("Jaffar Mansoor", "Jaffar Mansoor") in persons, persons  # the father, not his son
 
 
+def test_two_surnames_alone_are_the_full_name_they_end() -> None:
+    text = ("Lorena Quiroga Salinas, a radio host, left Managua in 2022. Her brother Pablo Quiroga stayed. "
+            "Police raided the home of Ms Quiroga Salinas in Granada.")
+    persons = [(a.span.text, a.canonical) for a in find_actors(text, "en") if a.kind == "person"]
+    assert ("Quiroga Salinas", "Lorena Quiroga Salinas") in persons, persons
+    assert ("Pablo Quiroga", "Pablo Quiroga") in persons, persons
+
+
 def test_a_wire_credit_in_parentheses_names_no_actor() -> None:
     text = "Police detained the blogger.\n\n(Reporting by Somchai Rattanakul; Editing by Clare Whitfield)"
     assert not [a for a in find_actors(text, "en") if a.kind == "person"]
@@ -784,6 +792,7 @@ def test_a_wire_credit_in_parentheses_names_no_actor() -> None:
     ("Ivan Petrov", "Ivan Ivanovich Petrov", True),
     ("Petrov", "Ivan Ivanovich Petrov", True),
     ("Aigul Bektemirova", "Bektemirova", True),
+    ("Lorena Quiroga Salinas", "Quiroga Salinas", True),  # her two surnames
 ])
 def test_names_contained_in_another(a: str, b: str, same: bool) -> None:
     from kolokol.extract.names import same_person

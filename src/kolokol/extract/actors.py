@@ -1964,6 +1964,20 @@ def _link_full_names(persons: list[_Person]) -> None:
             p.nationality = p.nationality or ref.nationality
         else:
             seen[key] = p
+    # "Ms Artola Benavides" after "Marisol Artola Benavides": two surnames without the given name are the
+    # tail of the one full name that ends with them (rule actors.surnames_tail.v1).
+    full = [p for p in persons if p.first_key and len(p.name.split()) >= 3]
+    for p in persons:
+        words = p.name.split()
+        if p.first_key or len(words) != 2:
+            continue
+        tail = fold_name(p.name)
+        refs = {q.canonical for q in full if fold_name(" ".join(q.name.split()[-2:])) == tail}
+        if len(refs) == 1:
+            ref = next(q for q in full if q.canonical in refs)
+            p.canonical = ref.canonical
+            p.profile = p.profile or ref.profile
+            p.nationality = p.nationality or ref.nationality
 
 
 def _pick_referent(cands: list[_Person], tok: _Tok, lx: Lexicon) -> _Person:

@@ -49,6 +49,20 @@ def fold_name(name: str) -> str:
     return " ".join(name_tokens(name))
 
 
+@lru_cache(maxsize=1)
+def _folded_first_names() -> frozenset[str]:
+    """Every given name the lexicons know (names.yaml and given_names.yaml), folded."""
+    names = load_lexicon("names.yaml").get("first_names") or {}
+    world = load_lexicon("given_names.yaml")
+    out: set[str] = set()
+    for table in (names, world):
+        for gender in ("male", "female", "unisex"):
+            for entry in table.get(gender) or []:
+                for variant in entry if isinstance(entry, list) else [entry]:
+                    out.update(name_tokens(str(variant)))
+    return frozenset(out)
+
+
 def _token_match(a: str, b: str) -> bool:
     return a == b or (min(len(a), len(b)) >= 5 and fuzz.ratio(a, b) >= 85)
 
@@ -65,9 +79,10 @@ def same_person(a: str, b: str) -> bool:
         return True
     short, long_ = (ta, tb) if len(ta) <= len(tb) else (tb, ta)
     if all(any(_token_match(x, y) for y in long_) for x in short) and (
-            len(short) == 1 or _token_match(short[0], long_[0])):
+            len(short) == 1 or _token_match(short[0], long_[0]) or short[0] not in _folded_first_names()):
         # "Jaffar Mansoor" inside "Ali Jaffar Mansoor" is his father: two full names that open
-        # differently are two people.
+        # differently, each with a given name, are two people. "Artola Benavides" inside "Marisol Artola
+        # Benavides" opens with a surname: her two surnames.
         return True
     if not _token_match(ta[-1], tb[-1]):
         return False
