@@ -781,6 +781,14 @@ def test_two_surnames_alone_are_the_full_name_they_end() -> None:
     assert ("Pablo Quiroga", "Pablo Quiroga") in persons, persons
 
 
+def test_a_counted_group_of_an_organisations_members() -> None:
+    text = ("Sami, a founder of the exile network Free Delta, vanished. Police later detained four other "
+            "Free Delta members in Yangon.")
+    actors = [(a.kind, a.span.text, a.count) for a in find_actors(text, "en")]
+    assert ("group", "four other Free Delta members", 4) in actors, actors
+    assert ("organization", "Free Delta", None) in actors, actors  # where the network is named alone
+
+
 def test_a_wire_credit_in_parentheses_names_no_actor() -> None:
     text = "Police detained the blogger.\n\n(Reporting by Somchai Rattanakul; Editing by Clare Whitfield)"
     assert not [a for a in find_actors(text, "en") if a.kind == "person"]

@@ -494,7 +494,8 @@ def _compile_rules(lx: Lexicon, names: dict[str, Any]) -> dict[str, re.Pattern[s
     vague = _alts(names.get("vague_quantifiers_en") or [])
     qual = _alts(names.get("number_qualifiers_en") or [])
     mods = _alts(names.get("group_modifiers_en") or [])
-    mod = rf"(?:{mods}|(?-i:{adj})|[a-z]+(?:-[a-z]+)+|[a-z]{{3,}}ed)"
+    # A name between ("three other Lao Dawn members"): capitalised words of an organisation.
+    mod = rf"(?:{mods}|(?-i:{adj})|[a-z]+(?:-[a-z]+)+|[a-z]{{3,}}ed|(?-i:[A-Z][a-z]+))"
     plural = _alts(list(names.get("group_nouns_en") or []) + list(lx.demonym_en))
     singular = _alts(names.get("group_nouns_singular_en") or [])
     post = rf"(?P<post>\s+(?:of|from)\s+(?:the\s+)?(?P<place>(?-i:{places}))(?![\w-]))?"
@@ -2443,8 +2444,10 @@ _MODIFIES_BODY = re.compile(
 
 
 def _find_groups(
-    text: str, lx: Lexicon, occupied: _Occupied, hits: dict[str, list[tuple[int, str]]]
+    text: str, lx: Lexicon, occupied: _Occupied, hits: dict[str, list[tuple[int, str]]],
+    orgs: list[ActorMention] | None = None,
 ) -> list[ActorMention]:
+    orgs = orgs if orgs is not None else []
     res = lx.res
     out: list[ActorMention] = []
     en_starts = hits.get("group_en") or []
@@ -2519,6 +2522,14 @@ def _find_groups(
     out.sort(key=lambda a: (a.span.start, -(a.span.end - a.span.start)))
     kept: list[ActorMention] = []
     for g in out:
+        inner = [o for o in orgs if g.span.start < o.span.start and o.span.end < g.span.end]
+        if inner and g.count and not any(o.span.start < g.span.end and g.span.start < o.span.end
+                                         for o in orgs if o not in inner):
+            # "three other Lao Dawn members": the organisation names whose members the group are.
+            for o in inner:
+                orgs.remove(o)
+            kept.append(g)
+            continue
         if not occupied.overlaps(g.span.start, g.span.end):
             occupied.add(g.span.start, g.span.end)
             kept.append(g)
@@ -2604,7 +2615,7 @@ def find_actors(text: str, lang: str = "en") -> list[ActorMention]:
     ends = {p.end: 1 for p in persons}
     starts = {p.start: 1 for p in persons}
     groups = [
-        g for g in _find_groups(text, lx, occupied, hits) if not _describes_person(g, ends, starts, text)
+        g for g in _find_groups(text, lx, occupied, hits, orgs) if not _describes_person(g, ends, starts, text)
     ]
 
     _share_attributes(persons)
