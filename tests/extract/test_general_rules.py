@@ -451,3 +451,12 @@ def test_threats_and_watching_told_in_one_paragraph_are_one_campaign(engine):
 def test_a_supposition_between_commas_is_no_act(engine):
     text = "Адвокат пояснил: если, допустим, блогера Исмоилова задержат в Стамбуле, это будет незаконно."
     assert extract(engine, text, published="2025-06-01", lang="ru") == []
+
+
+def test_an_act_done_to_her_in_a_portrait_is_done_to_its_subject(engine):
+    text = ("Nadia Karimi keeps two phones now. Karimi, 31, studies law in Leeds. A friend, Omid Rahimi, says she "
+            "rarely goes out.\n\nKarimi wrote about prisons for years. The blog had a small readership. "
+            "It grew after a hunger strike at Evin.\n\nThe library closes at nine. The street outside is dark. "
+            "Buses are rare.\n\nOn March 2 two men approached her outside the library in Leeds.")
+    out = extract(engine, text, published="2025-06-01")
+    assert [(m.types, names(m)) for m in out] == [(["threat"], ["Nadia Karimi"])], [m.to_interchange() for m in out]

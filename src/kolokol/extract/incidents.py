@@ -1121,6 +1121,37 @@ def _main_victim_for(doc: Document, cand: Candidate) -> ActorMention | None:
     return main
 
 
+def _portrait_subject(doc: Document) -> ActorMention | None:
+    """The one person a portrait or testimony is about: named at least three times, twice as often as
+    anyone else. "her address", "approached her" with no one named near stand for that person
+    (rule incidents.portrait_subject.v1)."""
+    def find() -> ActorMention | None:
+        counts: dict[str, list[ActorMention]] = {}
+        for a in doc.actors:
+            if a.kind == "person" and a.profile not in ("official", "relative") and (a.canonical or "").strip():
+                counts.setdefault(fold_name(_party_name(doc, a)), []).append(a)
+        ranked = sorted(counts.values(), key=len, reverse=True)
+        if not ranked or len(ranked[0]) < 3 or (len(ranked) > 1 and len(ranked[0]) < 2 * len(ranked[1])):
+            return None
+        return ranked[0][0]
+    return _once(doc, "_portrait_subject", find)
+
+
+# The pronoun an act is done to, in its words or right after them: "approached her", "posted her address".
+ACT_OBJECT = re.compile(r"(?<![\w-])(?:him|her|his|её|ее|его|ей|ему|им)(?![\w-])", re.IGNORECASE)
+
+
+def _portrait_object(doc: Document, cand: Candidate) -> ActorMention | None:
+    """The act done to "her" in a portrait with no one named near: its subject."""
+    if not any(ACT_OBJECT.search(doc.text, t.span.start, min(len(doc.text), t.span.end + 12))
+               for t in cand.triggers):
+        return None
+    subject = _portrait_subject(doc)
+    if subject is None or subject.span.start > doc.sentences[cand.first_sentence].start:
+        return None  # a pronoun looks back: a lead told before the person is named is not about them yet
+    return subject
+
+
 def _main_is_victim(doc: Document, main: ActorMention) -> bool:
     """The report's main person is someone acted against (named as a possible victim at least once),
     not an analyst it quotes throughout."""
@@ -1470,7 +1501,7 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
             if antecedent:
                 cand.targets = antecedent
                 cand.trace.append("victim from the previous sentences")
-            elif (main := _main_victim_for(doc, cand)) is not None and _victim_agrees(
+            elif (main := _main_victim_for(doc, cand) or _portrait_object(doc, cand)) is not None and _victim_agrees(
                     doc, Candidate(sentences=[], triggers=[], targets=[main]), cand):
                 # "Five years earlier, she had been one of them. On the night of ... police beat her": no
                 # one named near, the report's main person (incidents.main_person.v1).
