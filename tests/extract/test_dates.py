@@ -224,6 +224,13 @@ def test_a_bare_weekday_continues_the_week_of_a_past_date_written_with_its_weekd
         ("June 12", "2023-06-12", "day"), ("Tuesday", "2023-06-13", "day")]
 
 
+def test_counted_from_an_act_told_by_another_word_past_a_sentence_that_only_counts_from_it() -> None:
+    assert triples("On Friday, 2 June, the blogger was stabbed in Lyon. Two months before the attack, in April, "
+                   "he received threats. Two days after the attack, his parents were detained.") == [
+        ("2 June", "2023-06-02", "day"), ("Two months before", "2023-04", "month"), ("April", "2023-04", "month"),
+        ("Two days after", "2023-06-04", "day")]
+
+
 # --- coarse or missing publication dates ---------------------------------------------------------
 
 MONTH_PUB = dt.date(2023, 6, 1)

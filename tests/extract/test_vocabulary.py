@@ -209,6 +209,8 @@ def live_types(text: str, lang: str = "en") -> set[str]:
     ("The ministry issued wanted notices for five bloggers.", "en", "legal_action"),
     ("The body of a second activist, Ravi Lal, was found in a canal.", "en", "killing"),
     ("Редактора вызвали в ДП на допрос в качестве свидетеля.", "ru", "summons"),
+    ("Угрозу выполнили: в мае его брата уволили из школы.", "ru", "other"),
+    ("The threat was carried out: in May his brother was fired from his school.", "en", "other"),
 ])
 def test_vocabulary_by_type(text, lang, expected):
     assert expected in live_types(text, lang), live_types(text, lang)
@@ -253,6 +255,10 @@ def test_vocabulary_by_type(text, lang, expected):
     # a fact-check's claim under review
     ("Claim: \"The blogger was deported from France in 2024.\"", "en", "deportation"),
     ("Фейк: «Блогера задержали в Ницце и выслали».", "ru", "detention"),
+    # a threat carried out is the act that follows, and assurances of no torture are no torture
+    ("Угрозу выполнили: в мае его брата уволили из школы.", "ru", "threat"),
+    ("The threat was carried out: in May his brother was fired from his school.", "en", "threat"),
+    ("Прокурор сказал, что Минск дал гарантии неприменения пыток.", "ru", "ill_treatment"),
 ])
 def test_guards_on_ambiguous_words(text, lang, not_expected):
     assert not_expected not in live_types(text, lang), live_types(text, lang)

@@ -1037,6 +1037,10 @@ def _names_act_after(text: str, start: int, end: int) -> bool:
                 or re.match(r"\s{1,3}(?:после|до|after|before)\b", text[end:end + 12], re.IGNORECASE))
 
 
+_COUNTED_FROM = re.compile(r"(?<![\w-])(?:after|before|since|following|после|до|с момента)\s+"
+                           r"(?:(?:the|his|her|their|its|его|её|ее|их)\s+)?[^\W\d_]+")
+
+
 def _event_anchor(text: str, c: _Cand, out: list[DateMention]) -> Resolved | None:
     """The date of the act a phrase like "two days after the arrests" or "через два дня после
     задержания" counts from: the last earlier sentence that names that act ("arrested on Monday")
@@ -1062,6 +1066,8 @@ def _event_anchor(text: str, c: _Cand, out: list[DateMention]) -> Resolved | Non
             # arrest, it does not tell one.
             cut_lo, cut_hi = d.span.end - lo, own.end() - lo
             sentence = sentence[:cut_lo] + sentence[cut_hi:]
+        # "Two months before the attack, in March": a sentence that counts from the act does not tell it.
+        sentence = _COUNTED_FROM.sub(" ", sentence)
         if re.search(rf"(?<![\w-])(?:{alternation})", sentence):
             return (d.value, d.precision)
     return None
