@@ -460,3 +460,20 @@ def test_an_act_done_to_her_in_a_portrait_is_done_to_its_subject(engine):
             "Buses are rare.\n\nOn March 2 two men approached her outside the library in Leeds.")
     out = extract(engine, text, published="2025-06-01")
     assert [(m.types, names(m)) for m in out] == [(["threat"], ["Nadia Karimi"])], [m.to_interchange() for m in out]
+
+
+def test_an_unnamed_relative_brings_the_exile_they_are_pressed_for(engine):
+    text = ("Guest: Tran Van Long, an exiled blogger living in Paris.\n\n"
+            "Tran Van Long: In May my mother was summoned to the police station in Hue and questioned for "
+            "three hours about my blog.")
+    out = extract(engine, text, published="2025-06-01")
+    assert [(m.place, m.country, sorted(names(m))) for m in out] == [("Huế", "VN", ["Tran Van Long", "my mother"])], \
+        [m.to_interchange() for m in out]
+
+
+def test_the_exile_named_before_the_possessive_is_the_owner_of_kin(engine):
+    text = ("The blogger Adil Nurmatov fled to Vienna in 2021. In March 2025 Nurmatov's parents were detained "
+            "in Osh by GKNB officers for a day.")
+    out = extract(engine, text, published="2025-06-01")
+    assert [sorted(names(m)) for m in out] == [["Adil Nurmatov", "Nurmatov's parents"]], \
+        [m.to_interchange() for m in out]

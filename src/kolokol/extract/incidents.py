@@ -88,6 +88,9 @@ DESTINATION = re.compile(r"(?:\bto|\binto|\btowards|\bfor)\s+(?:the\s+)?$")
 FACILITY_DESTINATION = re.compile(
     r"(?:\bto|\binto)\s+(?:a|an|the)\s+(?:[\w-]+\s+){0,2}(?:centre|center|facility|prison|camp|jail|station|"
     r"unit|colony|hospital)\s+(?:in|at|near)\s+$", re.IGNORECASE)
+# "summoned to the ward police station in Nam Dinh": the station one is called to is where the act happens.
+SUMMONED_TO = re.compile(r"(?:summon\w*|called|invited|ordered|told)\s+(?:to\s+(?:report|come|appear)\s+)?(?:to|at)\s+"
+                         r"(?:a|an|the)\s+(?:[\w-]+\s+){0,2}\w+\s+(?:in|at|near)\s+$", re.IGNORECASE)
 # "отправили рейсом в Душанбе", "выслали в Узбекистан": after a verb of transfer, "в" is "to".
 DESTINATION_RU = re.compile(
     r"(?<![\w-])(?:отправ|депортир|выслан|выслал|высыла|выдворен|выдворил|выдворя|экстрадир|выдал|выдан|переда|"
@@ -1152,6 +1155,30 @@ def _portrait_object(doc: Document, cand: Candidate) -> ActorMention | None:
     return subject
 
 
+KIN_OF_NARRATOR = re.compile(r"(?:my|мо[йяеёю]|моего|моей|моих|моим|моему|мои)\s", re.IGNORECASE)
+KIN_OF_THIRD = re.compile(r"(?:his|her|их|его|её|ее)\s", re.IGNORECASE)
+KIN_OF_NAMED = re.compile(r"(?P<owner>[A-ZА-ЯЁ][\w-]+(?:\s+[A-ZА-ЯЁ][\w-]+){0,2})['’]s?\s")
+
+
+def _kin_owner(doc: Document, relative: ActorMention) -> ActorMention | None:
+    """Whose relative an unnamed "my father", "her parents" or "Tsakayev's parents" is."""
+    text = relative.span.text
+    if KIN_OF_NARRATOR.match(text):
+        return _narrator(doc)
+    if KIN_OF_THIRD.match(text):
+        subject = _portrait_subject(doc)
+        return subject if subject is not None and subject.span.start < relative.span.start else None
+    if (m := KIN_OF_NAMED.match(text)) is not None:
+        key = fold_name(m["owner"])
+
+        def owns(a: ActorMention) -> bool:
+            folded = fold_name(_party_name(doc, a))
+            return key == folded or key in folded.split()
+        return next((a for a in doc.actors if a.kind == "person" and a.profile != "relative"
+                     and a.span.start < relative.span.start and owns(a)), None)
+    return None
+
+
 def _main_is_victim(doc: Document, main: ActorMention) -> bool:
     """The report's main person is someone acted against (named as a possible victim at least once),
     not an analyst it quotes throughout."""
@@ -1750,7 +1777,8 @@ def _not_a_scene(doc: Document, place: PlaceMention) -> bool:
     before = doc.text[max(0, place.span.start - 60):place.span.start]
     if DESTINATION.search(before[-12:]) or (DESTINATION_RU.search(before) and not FACILITY_IN.search(before)
                                             and not LEFT_FROM_IN.search(before)) \
-            or REFERENCE_PLACE.search(before) or FACILITY_DESTINATION.search(before):
+            or REFERENCE_PLACE.search(before) or (FACILITY_DESTINATION.search(before)
+                                                  and not SUMMONED_TO.search(before)):
         return True
     if PEOPLE_IN.search(before):
         return True  # "asked about his friends in London": where people the act is about live, not its scene
@@ -2465,6 +2493,14 @@ def to_mention(doc: Document, cand: Candidate, ordinal: int) -> Mention:
         targets.append(Party(name=name, kind=kind, nationality=actor.nationality,  # type: ignore[arg-type]
                              count=actor.count if kind == "group" else None, profile=actor.profile,
                              span=actor.span))
+    for actor in sorted(cand.targets, key=lambda a: a.span.start):
+        # "my father", "her parents", "Tsakayev's parents": the relative is pressed because of the exile,
+        # who is a victim of the act too (rule incidents.kin_owner.v1).
+        owner = _kin_owner(doc, actor) if actor.profile == "relative" else None
+        if owner is not None and (key := fold_name(name := _party_name(doc, owner)) + "person") not in seen:
+            seen.add(key)
+            targets.append(Party(name=name, kind="person", nationality=owner.nationality, count=None,
+                                 profile=owner.profile, span=owner.span))
     perpetrators: list[Party] = []
     seen = set()
     # The bodies named in the incident's sentences first, then those the rest of its paragraph names
