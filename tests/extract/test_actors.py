@@ -789,6 +789,20 @@ def test_a_counted_group_of_an_organisations_members() -> None:
     assert ("organization", "Free Delta", None) in actors, actors  # where the network is named alone
 
 
+@pytest.mark.parametrize(("text", "name"), [
+    ("Guest: Do Quang Vinh, a blogger living in Prague.", "Do Quang Vinh"),
+    ("Police in Hue detained Le Van Hieu on Monday.", "Le Van Hieu"),
+    ("The court jailed Ho Thi Lan for six years.", "Ho Thi Lan"),
+])
+def test_a_family_name_written_first_opens_the_name(text: str, name: str) -> None:
+    assert name in [a.span.text for a in find_actors(text, "en") if a.kind == "person"]
+
+
+@pytest.mark.parametrize("text", ["Do Not Enter signs were posted at the gate.", "Le Monde Diplomatique reported it."])
+def test_words_that_look_like_such_family_names_are_no_person(text: str) -> None:
+    assert not [a for a in find_actors(text, "en") if a.kind == "person"]
+
+
 def test_a_wire_credit_in_parentheses_names_no_actor() -> None:
     text = "Police detained the blogger.\n\n(Reporting by Somchai Rattanakul; Editing by Clare Whitfield)"
     assert not [a for a in find_actors(text, "en") if a.kind == "person"]

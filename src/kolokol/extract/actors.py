@@ -188,6 +188,8 @@ class Lexicon:
     weak: tuple[str, ...] = ()
     patronymic: tuple[str, ...] = ()
     particles: frozenset[str] = frozenset()
+    family_first: frozenset[str] = frozenset()  # family names that open a name ("Do Minh Khoa")
+    family_first_middles: frozenset[str] = frozenset()
     prefixes: frozenset[str] = frozenset()  # "bin", "de", "van": lower-case words inside a name
     hyphen_prefixes: tuple[str, ...] = ()  # "al-", "ul-": lower-case prefixes of a name part
     cues_en: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # phrase -> (kind, profile)
@@ -254,6 +256,8 @@ def get_lexicon() -> Lexicon:
     lx.weak = tuple(sorted(sur.get("weak") or [], key=len, reverse=True))
     lx.patronymic = tuple(names.get("patronymic_suffixes") or [])
     lx.particles = frozenset(p.lower() for p in names.get("name_particles") or [])
+    lx.family_first = frozenset(p.lower() for p in names.get("family_names_first") or [])
+    lx.family_first_middles = frozenset(p.lower() for p in names.get("family_first_middles") or [])
     lx.prefixes = frozenset(p.lower() for p in names.get("name_prefixes") or [])
     lx.hyphen_prefixes = tuple(sorted({f"{p.rstrip('-').lower()}-" for p in names.get("hyphen_prefixes") or []},
                                       key=len, reverse=True))
@@ -1431,6 +1435,20 @@ def _role_score_uncached(word: str, lx: Lexicon) -> tuple[float, str]:
     return 1.0, "unknown"
 
 
+def _family_first_name(words: list[str], lx: Lexicon) -> bool:
+    """"Do Minh Khoa", "Le Van Hieu": three words, a family name of a family-name-first custom, then a middle
+    or given name that custom uses."""
+    return len(words) == 3 and words[0][:1].isupper() and words[0].lower() in lx.family_first and (
+        words[1].lower() in lx.family_first_middles or words[1].lower() in lx.world_first_names
+        or words[2].lower() in lx.world_first_names)
+
+
+def _family_first_opening(toks: list[_Tok], i: int, lx: Lexicon) -> bool:
+    """A family name that is also an English word ("Do"), opening such a name."""
+    return i + 2 < len(toks) and all(_is_cap(toks[j]) and toks[j].adjacent for j in (i + 1, i + 2)) and \
+        _family_first_name([toks[j].text for j in (i, i + 1, i + 2)], lx)
+
+
 def _runs(toks: list[_Tok], lx: Lexicon) -> list[list[int]]:
     """Maximal sequences of adjacent capitalised Latin tokens (plus particles and initials)."""
     runs: list[list[int]] = []
@@ -1439,7 +1457,7 @@ def _runs(toks: list[_Tok], lx: Lexicon) -> list[list[int]]:
         # An initial ("A. Petrenko") is a name part even when it spells an article ("A").
         name_like = (
             t.initial
-            or (_is_cap(t) and t.text not in lx.not_name)
+            or (_is_cap(t) and (t.text not in lx.not_name or _family_first_opening(toks, i, lx)))
             or (bool(cur) and t.text.lower() in lx.particles)
             or (bool(cur) and t.text.lower() in lx.prefixes and t.adjacent)
         )
@@ -1685,6 +1703,8 @@ def _trim_run(run: list[int], toks: list[_Tok], lx: Lexicon) -> list[int]:
         word = toks[i].text
         if re.search(r"-[A-Z]", word):
             return False  # "El-Sayed", "Abdel-Fattah": a hyphenated name, not an English word
+        if i == run[0] and _family_first_name([toks[j].text for j in run], lx):
+            return False  # "Do Minh Khoa": a family name written first
         return word.lower() not in lx.first_names and bool(_ENGLISH_SHAPE.search(word.lower()))
 
     joined = any(_prefixed(toks[i].text, lx) for i in run[1:])  # "Mohammed bin Salman": a name throughout
@@ -1698,12 +1718,14 @@ def _trim_run(run: list[int], toks: list[_Tok], lx: Lexicon) -> list[int]:
     # of customs that put the family name first ("Tran Minh Duc") do not count.
     firsts = [k for k, i in enumerate(run) if toks[i].text.lower() in lx.first_names
               and toks[i].text.lower() not in lx.world_first_names]
-    if firsts and firsts[0] > 0 and len(run) - firsts[0] >= 2:
+    if firsts and firsts[0] > 0 and len(run) - firsts[0] >= 2 and not _family_first_name(
+            [toks[i].text for i in run], lx):
         head = [_role_score(toks[i].text, lx, toks[i].initial)[1] for i in run[: firsts[0]]]
         if all(r in ("unknown", "surname_weak") for r in head):
             run = run[firsts[0] :]
-    while run and toks[run[0]].text.lower() in lx.particles | lx.prefixes:
-        run = run[1:]  # a particle only joins a name, never starts one
+    while run and toks[run[0]].text.lower() in lx.particles | lx.prefixes and not _family_first_name(
+            [toks[i].text for i in run], lx):
+        run = run[1:]  # a particle only joins a name, never starts one ("Do Minh Khoa" is a family name)
     while run and toks[run[-1]].text.lower() in lx.prefixes:
         run = run[:-1]  # nor ends one ("Ali and de ...")
     return run
@@ -1870,6 +1892,10 @@ def _score_run(run: list[_Tok], text: str, lx: Lexicon, cued: bool = False) -> _
     if len(run) >= 3 and any(k == "prefix" for k in kinds[1:-1]) and run[0].text[:1].isupper():
         # "Charles de Gaulle", "Joost van Dijk", "Faisal bin Salman": a lower-case part inside
         # capitalised words is the shape of a name whatever its origin.
+        score, kinds = max(score, 3.0), [*kinds[:-1], "surname"]
+    if _family_first_name([t.text for t in run], lx):
+        # "Pham Thi Hoa", "Do Minh Khoa": three words opened by a family name of a family-name-first custom.
+        # The report names the person again by the last word ("Thuan"): it stands as the surname does.
         score, kinds = max(score, 3.0), [*kinds[:-1], "surname"]
     if (score < 2 or not nameish & set(kinds)) and len(run) in (2, 3) and set(kinds) <= {"unknown", "surname_weak"} \
             and (cued or _strong_person_context(text, start, end, lx)):

@@ -1735,7 +1735,8 @@ SEAT_BEFORE = re.compile(r"(?:\b(?:headquartered|registered|incorporated)\s+in|\
 # People an interrogation asks about, named with where they are (incidents.people_in_not_scene.v1).
 PEOPLE_IN = re.compile(r"(?<![\w-])(?:friends|contacts|acquaintances|relatives|colleagues|associates|друзь\w*|друзей|"
                        r"знакомы\w*|контакт\w*|родственник\w*|коллег\w*|общает\w*|общаю\w*|общал\w*|встречает\w*|"
-                       r"communicates|socialises|socializes)\s+(?:\w+\s+)?(?:in|at|в|во)\s+$",
+                       r"communicates|socialises|socializes|meet|meets|met|встречаюсь|встречался)\s+(?:\w+\s+)?"
+                       r"(?:in|at|в|во)\s+$",
                        re.IGNORECASE)
 
 
