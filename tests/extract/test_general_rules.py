@@ -477,3 +477,15 @@ def test_the_exile_named_before_the_possessive_is_the_owner_of_kin(engine):
     out = extract(engine, text, published="2025-06-01")
     assert [sorted(names(m)) for m in out] == [["Adil Nurmatov", "Nurmatov's parents"]], \
         [m.to_interchange() for m in out]
+
+
+def test_a_table_row_is_a_record_with_its_date_and_place_cells(engine):
+    text = ("Хроника квартала (дата | место | что произошло):\n\n"
+            "май | Новосибирск | В ходе рейдов на рынке задержаны и выдворены из России 14 граждан Таджикистана.\n"
+            "12.06 | Казань | Блогера Фаррух Саидова поместили в центр временного содержания иностранных граждан и "
+            "в тот же день выслали рейсом в Душанбе.\n"
+            "13.06 | Душанбе | На следующий день после прилёта Саидова задержали сотрудники ГКНБ Таджикистана.\n")
+    out = extract(engine, text, published="2026-07-10", lang="ru")
+    got = [(m.date, m.place, m.country) for m in out]
+    assert got == [("2026-05", "Новосибирск", "RU"), ("2026-06-12", "Казань", "RU"), ("2026-06-13", "Душанбе", "TJ")], \
+        [m.to_interchange() for m in out]

@@ -735,10 +735,15 @@ def _scan_ru_month(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Ite
     # nominative "март" needs a year.
     if year is None and yrel is None and (
         form == "nom" or (form == "gen" and _lookback(lex.ru_month_ctx, text, m.start()) is None)
-    ):
-        return
+    ) and not (form == "nom" and _TABLE_CELL.match(text, m.end())
+               and _ROW_START.search(text, max(0, m.start() - 20), m.start())):
+        return  # a month alone in a table row's first cell ("май | Екатеринбург | ...") is a date
     resolve = _lazy(lambda pub: _explicit_ru(year, month, None, pub, yrel))
     yield _Cand(m.start(), m.end(), "dates.ru_month.v1", resolve, **_year_kind(year, month, None, yrel))
+
+
+_TABLE_CELL = re.compile(r"[ \t]*\|")
+_ROW_START = re.compile(r"(?:^|\n)[ \t|]*\Z")
 
 
 def _scan_year(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterator[_Cand]:

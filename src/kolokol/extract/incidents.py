@@ -1446,7 +1446,7 @@ def _same_victim(doc: Document, merged: list[Candidate], cand: Candidate) -> Can
     scenes."""
     sent = doc.sentences[cand.first_sentence]
     for prev in reversed(merged):
-        if not _shares_target(doc, prev, cand) or _confession_after_transfer(prev, cand):
+        if not _shares_target(doc, prev, cand) or _confession_after_transfer(prev, cand) or _other_row(doc, prev, cand):
             continue
         last = max(prev.sentences)
         prev_par = doc.sentences[last].paragraph
@@ -1514,7 +1514,7 @@ def merge_candidates(doc: Document, candidates: list[Candidate]) -> list[Candida
                     or any(t.kind == "group" and (t.count or 2) > 1 for t in prev.targets))  # one of the group
                 if gap <= MERGE_LOOKBACK and prev_par >= sent.paragraph - 1 and not _is_caption(
                         doc, max(prev.sentences)) and not new_date and not other_state and not other_scene and agrees \
-                        and _types_continue(prev, cand):
+                        and _types_continue(prev, cand) and not _other_row(doc, prev, cand):
                     target = (prev, "anaphora")
                 elif _reference_only(doc, cand):
                     cand.trace.append("a reference to an act told before: context")
@@ -1797,12 +1797,41 @@ def _not_a_scene(doc: Document, place: PlaceMention) -> bool:
     return not LOCATIVE.search(before[-40:]) and bool(METONYMY_AFTER.match(doc.text, place.span.end))
 
 
+# A row of a table "date | place | what happened" (rule incidents.table_row_place.v1).
+TABLE_ROW = re.compile(r"[ \t|]*[^|\n]{1,40}\|[ \t]*(?P<cell>[^|\n]{2,60}?)[ \t]*\|")
+
+
+def _other_row(doc: Document, prev: Candidate, cand: Candidate) -> bool:
+    """Each row of a table is a record of its own: acts of two rows are two incidents."""
+    def row(c: Candidate) -> int | None:
+        start = doc.text.rfind("\n", 0, min(t.span.start for t in c.triggers)) + 1
+        return start if TABLE_ROW.match(doc.text, start) else None
+    a, b = row(prev), row(cand)
+    return a is not None and b is not None and a != b
+
+
+def _row_place(doc: Document, cand: Candidate) -> PlaceMention | None:
+    """The place cell of the table row that tells the act, unless the act reaches the victim from afar."""
+    if cand.types <= {"threat", "surveillance"}:
+        return None
+    starts = {doc.text.rfind("\n", 0, t.span.start) + 1 for t in cand.triggers}
+    if len(starts) != 1:
+        return None
+    row = TABLE_ROW.match(doc.text, starts.pop())
+    if row is None or row.end() > min(t.span.start for t in cand.triggers):
+        return None
+    lo, hi = row.span("cell")
+    return next((p for p in doc.places if lo <= p.span.start and p.span.end <= hi), None)
+
+
 def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, PlaceMention | None]:
     """(city-level place, country-level mention) for the incident: places said to be where
     something happened ("in Osh", "в Бишкеке") first, nearest to the act's trigger first."""
     city = country = None
     if cand.scene_hint is not None:
         return (cand.scene_hint, None) if cand.scene_hint.kind == "city" else (None, cand.scene_hint)
+    if (cell := _row_place(doc, cand)) is not None:
+        return (cell, None) if cell.kind == "city" else (None, cell)
     named = [p for i in cand.sentences for p in doc.in_sentence(doc.places, i) if not _not_a_scene(doc, p)]
     if cand.triggers:
         # "A blogger who disappeared in Bangkok ... was sentenced": the place of the relative clause's act.
