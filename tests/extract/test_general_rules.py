@@ -489,3 +489,13 @@ def test_a_table_row_is_a_record_with_its_date_and_place_cells(engine):
     got = [(m.date, m.place, m.country) for m in out]
     assert got == [("2026-05", "Новосибирск", "RU"), ("2026-06-12", "Казань", "RU"), ("2026-06-13", "Душанбе", "TJ")], \
         [m.to_interchange() for m in out]
+
+
+def test_a_message_from_a_self_declared_officer_reaches_the_victim_where_he_lives(engine):
+    # His home is told by "his apartment building in Lyon"; the quoted "Europe" is no town of the act.
+    text = ("On 3 May the blogger Ruslan Dadayev was beaten in the stairwell of his apartment building in Lyon.\n\n"
+            "In March, Dadayev received a voice message on WhatsApp from a man who introduced himself as an officer "
+            "of the Chechen interior ministry and said that \"people like you do not live long in Europe\".")
+    out = extract(engine, text, published="2026-05-20")
+    threats = [m for m in out if m.types == ["threat"]]
+    assert [m.country for m in threats] == ["FR"], [m.to_interchange() for m in out]

@@ -1906,9 +1906,14 @@ AT_THE_VICTIM = {"threat", "surveillance", "ill_treatment", "killing", "abductio
 REMOTE = {"threat", "surveillance"}  # done from afar: told without a place, they reach the victim at home
 REMOTE_MEANS = re.compile(r"spyware|pegasus|predator|hack|phish|infect|malware|messag|call|e-?mail|voice|online|"
                           r"шпионск|взлом|фишинг|заразил|сообщени|звон|письм|мессендж", re.IGNORECASE)
+# A threat or watching done in person: it happens where it was done, not where the victim lives.
+IN_PERSON = re.compile(r"approach|came|come|visit|follow|photograph|waited|wait|stood|sat|knock|men|man\b|"
+                       r"подош|приш|приход|приезж|приех|навест|след|ждал|стоял|фотограф|мужчин", re.IGNORECASE)
 RESIDENCE_BEFORE = re.compile(
     r"(?:\blives?|\bliving|\blived|\bbased|\bresident|\bsettled|\bresides|\bstays?|живет|живёт|жил\w*|живущ\w*|"
-    r"проживает|проживающ\w*|обосновал\w*)\s+(?:\w+\s+){0,2}?(?:in|at|в|во)\s+$", re.IGNORECASE)
+    r"проживает|проживающ\w*|обосновал\w*)\s+(?:\w+\s+){0,2}?(?:in|at|в|во)\s+$"
+    r"|(?P<home>\b(?:his|her|their|my)\s+(?:own\s+|rented\s+)?(?:home|flat|apartment(?:\s+building)?|house)\s+"
+    r"in\s+$)", re.IGNORECASE)
 
 
 # After "X-based": an organisation's name or kind, not a person ("the Toronto-based Citizen Lab", "a
@@ -1931,13 +1936,16 @@ def _residences_uncached(doc: Document) -> dict[str, PlaceMention]:
         based = re.match(r"-based\b", doc.text[place.span.end:place.span.end + 7])
         if based and ORG_AFTER_BASED.match(doc.text, place.span.end + 6):
             continue  # "the Toronto-based Citizen Lab": the seat of an organisation, nobody's home
-        if not (RESIDENCE_BEFORE.search(before) or based):
+        told = RESIDENCE_BEFORE.search(before)
+        if not (told or based):
             continue
         index = doc.sentence_at(place.span.start)
         if index is None:
             continue
         everyone = [a for a in doc.in_sentence(doc.actors, index) if a.kind == "person"]
         nearest = next((a for a in reversed(everyone) if a.span.start < place.span.start), None)
+        if told and told["home"] and nearest is None:
+            continue  # "his home in Tabriz" with no one named in the sentence: whose is unsure
         if based:
             # "Aarhus-based human rights defender Ali Jaffar Mansoor": the person the phrase describes.
             nearest = next((a for a in everyone if 0 <= a.span.start - place.span.end <= 60), nearest)
@@ -2063,7 +2071,7 @@ def _unknown_town(doc: Document, cand: Candidate) -> Span | None:
         for m in UNKNOWN_TOWN.finditer(doc.text, sent.start, sent.end):
             s, e = m.span(1)
             if m.group(1).lower() in NOT_A_TOWN or country_of_adjective(m.group(1)) or _is_language(m.group(1)) \
-                    or FOR_FOREIGNERS.search(doc.text[max(0, m.start() - 60):m.start()]) \
+                    or FOR_FOREIGNERS.search(doc.text[max(0, m.start() - 60):m.start()]) or _in_quote(doc, s) \
                     or any(p.span.start < e and s < p.span.end for p in doc.places) \
                     or any(a.span.start < e and s < a.span.end for a in doc.actors):
                 continue
@@ -2193,7 +2201,8 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
                 _same_clause(doc.text, place.span, a) for a in anchors) or place is dateline))  # type: ignore[union-attr]
                 or place.rule == "incidents.residence.v1"):  # type: ignore[union-attr]
             return place.country, place.span  # type: ignore[union-attr]
-    remote = cand.types <= REMOTE and all(REMOTE_MEANS.search(t.span.text) for t in cand.triggers)
+    remote = cand.types <= REMOTE and any(REMOTE_MEANS.search(t.span.text) for t in cand.triggers) and not any(
+        IN_PERSON.search(t.span.text) for t in cand.triggers if not REMOTE_MEANS.search(t.span.text))
     for actor in [] if remote else cand.perpetrators:
         # Spyware, hacking, calls and messages reach the victim where they are: the body behind them
         # does not place them (rule incidents.remote_means.v1).
