@@ -499,3 +499,15 @@ def test_a_message_from_a_self_declared_officer_reaches_the_victim_where_he_live
     out = extract(engine, text, published="2026-05-20")
     threats = [m for m in out if m.types == ["threat"]]
     assert [m.country for m in threats] == ["FR"], [m.to_interchange() for m in out]
+
+
+def test_a_post_signed_at_its_end_is_told_by_its_signer(engine):
+    text = ("Канал «Свободный Ош»\n\n"
+            "Друзья, коротко о главном. Я пишу это из Стамбула.\n\n"
+            "Уголовное дело против меня по ч. 1 ст. 330 УК КР ГКНБ возбудил ещё в январе, тогда же меня объявили "
+            "в международный розыск. Я узнал об этом из новостей. Мне страшно за маму.\n\n"
+            "Мой адвокат Бакыт Осмонов говорит, что Турция меня не выдаст. Бакыт Осмонов ведёт такие дела давно.\n\n"
+            "— Эркин Садыров")
+    out = extract(engine, text, published="2026-05-20", lang="ru")
+    assert [(m.types, names(m)) for m in out] == [(["legal_action"], ["Эркин Садыров"])], \
+        [m.to_interchange() for m in out]

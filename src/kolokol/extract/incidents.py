@@ -1030,6 +1030,13 @@ def _narrator_uncached(doc: Document) -> ActorMention | None:
     for person in persons:
         if NARRATOR_INTRO.search(doc.text[max(0, person.span.start - 25):person.span.start]):
             return person
+    tail = max(0, len(doc.text) - 600)
+    for m in SIGNATURE.finditer(doc.text, tail):
+        # A post or letter signed at its end ("— Айдос Жаксыбеков") and told in the first person: its author
+        # is "I" (rule incidents.signed_post.v1).
+        signer = next((p for p in persons if m.start("name") <= p.span.start < m.end("name")), None)
+        if signer is not None and sum(_speaks_of_self(doc, i) for i in range(len(doc.sentences))) >= 3:
+            return signer
     counts: dict[str, list[ActorMention]] = {}
     for person in persons:
         counts.setdefault(fold_name(_party_name(doc, person)), []).append(person)
@@ -1057,6 +1064,8 @@ def _narrator_uncached(doc: Document) -> ActorMention | None:
     return None
 
 
+SIGNATURE = re.compile(r"^[^\S\n]*[—–-][^\S\n]*(?P<name>[A-ZА-ЯЁ][\w'’-]+(?:[^\S\n]+[A-ZА-ЯЁ][\w'’-]+){1,2})"
+                       r"[^\S\n]*(?:,[^\n]{0,60})?$", re.MULTILINE)
 # Turns of an interview: a dash opening a line, "Q:", "Вопрос:", a bold name and a colon.
 INTERVIEW_TURN = re.compile(r"^\s*(?:[—–-]\s+\S|(?:Q|A|В|О|Вопрос|Ответ|Question|Answer)\s*[:.]\s)", re.MULTILINE)
 # A question on a line of its own ("Are you facing charges at home?"): an interview without dashes.
