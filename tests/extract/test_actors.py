@@ -803,6 +803,13 @@ def test_words_that_look_like_such_family_names_are_no_person(text: str) -> None
     assert not [a for a in find_actors(text, "en") if a.kind == "person"]
 
 
+def test_a_quoted_russian_name_in_another_case_is_the_same_organisation() -> None:
+    text = ("Редакция издания «Крапива» работает в Вильнюсе. В марте почту «Крапивы» взломали. "
+            "Главного редактора «Крапивы» Анну Ли вызвали на допрос.")
+    orgs = [(a.span.text, a.canonical) for a in find_actors(text, "ru") if a.kind == "organization"]
+    assert orgs == [("Крапива", "Крапива"), ("Крапивы", "Крапива")], orgs  # not where the editor works
+
+
 def test_a_wire_credit_in_parentheses_names_no_actor() -> None:
     text = "Police detained the blogger.\n\n(Reporting by Somchai Rattanakul; Editing by Clare Whitfield)"
     assert not [a for a in find_actors(text, "en") if a.kind == "person"]

@@ -1289,7 +1289,24 @@ def _find_organizations(
                     nationality=nat,
                 )
             )
+        # «Полынь» named again in another case («почту «Полыни»): a quoted word of the same stem.
+        stems = {n[:-1] if n[-1] in "аяоеьйыиу" else n: n for n in names if re.fullmatch(r"[А-ЯЁ][а-яё]{3,}", n)}
+        if stems:
+            alternation = "|".join(re.escape(st) for st in sorted(stems, key=len, reverse=True))
+            for m in re.finditer(rf"«(?P<name>(?:{alternation})[а-яё]{{0,3}})»", text):
+                base = next(n for st, n in stems.items() if m["name"].startswith(st))
+                if m["name"] == base or occupied.overlaps(m.start("name"), m.end("name")) or _ROLE_OF.search(
+                        text, max(0, m.start() - 30), m.start()):
+                    continue  # "главного редактора «Полыни» Ирину Сабурову": where she works, said of her
+                occupied.add(m.start("name"), m.end("name"))
+                canonical, nat = names[base]
+                out.append(_mention(text, m.start("name"), m.end("name"), "organization", "org_repeat",
+                                    canonical=canonical, nationality=nat))
     return out
+
+
+_ROLE_OF = re.compile(r"(?:редактор|корреспондент|журналист|сотрудни|автор|основател|ведущ|колумнист|фотограф)"
+                      r"\w*\s+(?:издания\s+|газеты\s+|канала\s+|сайта\s+)?\Z", re.IGNORECASE)
 
 
 def _ru_nominative(name: str, verb: str) -> str:
