@@ -209,6 +209,8 @@ def live_types(text: str, lang: str = "en") -> set[str]:
     ("The ministry issued wanted notices for five bloggers.", "en", "legal_action"),
     ("The body of a second activist, Ravi Lal, was found in a canal.", "en", "killing"),
     ("Редактора вызвали в ДП на допрос в качестве свидетеля.", "ru", "summons"),
+    ("Neighbours found leaflets in their mailboxes with a photograph of the exile and her home address.", "en",
+     "threat"),
     ("Угрозу выполнили: в мае его брата уволили из школы.", "ru", "other"),
     ("The threat was carried out: in May his brother was fired from his school.", "en", "other"),
 ])
