@@ -214,6 +214,7 @@ def live_types(text: str, lang: str = "en") -> set[str]:
     ("12 May 2024 - A court in Managua declares him a \"traitor\" and confiscates his house.", "en", "legal_action"),
     ("The police submit a request to INTERPOL for a Red Notice against the poet.", "en", "legal_action"),
     ("3 June 2024 - Officers hold her at the police station for ten hours.", "en", "detention"),
+    ("Блогера задержали в Омске, а через месяц этапировали в Узбекистан.", "ru", "extradition"),
     ("Угрозу выполнили: в мае его брата уволили из школы.", "ru", "other"),
     ("The threat was carried out: in May his brother was fired from his school.", "en", "other"),
 ])
