@@ -511,3 +511,17 @@ def test_a_post_signed_at_its_end_is_told_by_its_signer(engine):
     out = extract(engine, text, published="2026-05-20", lang="ru")
     assert [(m.types, names(m)) for m in out] == [(["legal_action"], ["Эркин Садыров"])], \
         [m.to_interchange() for m in out]
+
+
+def test_a_group_that_speaks_of_anothers_act_is_no_victim(engine):
+    text = ("Khamla Vong, a founder of the exile network Free Mekong, vanished in Bangkok on Saturday.\n\n"
+            "In late May, the body of another member, Somsak Phanh, was pulled from the river near Nong Khai with his "
+            "hands bound. Free Mekong said it believed he was killed by people acting for Lao security services.")
+    out = extract(engine, text, published="2026-06-20")
+    assert [names(m) for m in out if m.types == ["killing"]] == [["Somsak Phanh"]], [m.to_interchange() for m in out]
+
+
+def test_a_group_that_tells_of_an_act_against_itself_is_its_victim(engine):
+    text = "Mekong Voice, an exile news site, said its website was blocked in Laos in June."
+    out = extract(engine, text, published="2026-06-20")
+    assert ["Mekong Voice" in names(m) for m in out] == [True], [m.to_interchange() for m in out]

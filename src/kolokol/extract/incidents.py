@@ -320,10 +320,22 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
             if not tells_own and ("," not in between or re.fullmatch(r",[^,]*,\s*", between)
                                   or len(between) < 3):
                 return False
+    if speech and actor.kind == "organization" and not ORG_TELLS_OWN.search(
+            after[speech.end():speech.end() + 80]):
+        # "Lao Dawn said it believed he was killed": the group speaks of another's act.
+        first_trigger = min((t.span.start for t in triggers or [] if t.sentence == index
+                             and t.span.start > actor.span.end), default=None)
+        if first_trigger is None or first_trigger > actor.span.end + speech.start():
+            return False
     # Quote attribution: "..., said Rustam Sharipov, a lawyer."
     return not re.search(r"(?:said|says|told|added|adds|wrote|writes|notes|noted|explains|explained|argues|argued|"
                          r"observes|observed|recalls|recalled|заявил\w*|сказал\w*|отмечает|отметил\w*|пишет|"
                          r"считает|рассказ\w*)\s*$", before[-25:])
+
+
+# An organisation telling of an act against itself: "said its site was blocked", "said it had been raided".
+ORG_TELLS_OWN = re.compile(r"(?<![\w-])(?:its|it was|it had been|it has been|we were|we had been|our|us|"
+                           r"его|её|ее|их|нас|нам|нами|мы|наш\w*)(?![\w-])", re.IGNORECASE)
 
 
 OBJECT_AFTER_ACT = re.compile(r"^\s+(?:(?:him|her|me|его|её|ее|меня)\b|\S+\s+(?:him|her|me|его|её|ее|меня)\b)",
