@@ -215,6 +215,8 @@ def live_types(text: str, lang: str = "en") -> set[str]:
     ("The police submit a request to INTERPOL for a Red Notice against the poet.", "en", "legal_action"),
     ("3 June 2024 - Officers hold her at the police station for ten hours.", "en", "detention"),
     ("Блогера задержали в Омске, а через месяц этапировали в Узбекистан.", "ru", "extradition"),
+    ("His savings had been frozen on the order of the Public Prosecution.", "en", "legal_action"),
+    ("The prosecutor ordered the freezing of her bank account.", "en", "legal_action"),
     ("Угрозу выполнили: в мае его брата уволили из школы.", "ru", "other"),
     ("The threat was carried out: in May his brother was fired from his school.", "en", "other"),
 ])
