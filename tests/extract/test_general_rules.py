@@ -525,3 +525,13 @@ def test_a_group_that_tells_of_an_act_against_itself_is_its_victim(engine):
     text = "Mekong Voice, an exile news site, said its website was blocked in Laos in June."
     out = extract(engine, text, published="2026-06-20")
     assert ["Mekong Voice" in names(m) for m in out] == [True], [m.to_interchange() for m in out]
+
+
+def test_the_guest_of_a_transcript_is_its_i_and_an_audience_size_is_no_victim(engine):
+    text = ("Presenter: Anna Berg (AB)\nGuest: Nguyen Thanh Son (NTS), a blogger living in Warsaw\n\n"
+            "[00:00:10] AB: Welcome. Tell us about the page.\n\n"
+            "[00:00:20] NTS: My page has about 90,000 followers, but since March it has been restricted inside "
+            "Vietnam. I was not told why. I keep writing.")
+    out = extract(engine, text, published="2026-06-20")
+    assert [(m.types, names(m)) for m in out] == [(["censorship"], ["Nguyen Thanh Son"])], \
+        [m.to_interchange() for m in out]

@@ -260,6 +260,12 @@ def _oblique_name(doc: Document, actor: ActorMention) -> bool:
     return fold_name(actor.span.text.split()[-1]) != fold_name(actor.canonical.split()[-1])
 
 
+AUDIENCE = re.compile(r"(?:followers|subscribers|readers|viewers|listeners|fans|members|подписчик\w*|читател\w*|"
+                      r"зрител\w*|слушател\w*)\s*$", re.IGNORECASE)
+AUDIENCE_SIZE_BEFORE = re.compile(r"(?<![\w-])(?:has|had|have|having|with|boasts|gained|reached|имеет|набрал\w*|"
+                                  r"насчитывает|собрал\w*|с)\s+$", re.IGNORECASE)
+
+
 def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | None = None) -> bool:
     """Can this actor be a victim here? Officials, and the people and outlets a report quotes or
     cites, are not victims of the act they speak about."""
@@ -268,6 +274,8 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
     if actor.kind == "person" and actor.profile == "official":
         return False
     before = doc.text[max(0, actor.span.start - 60):actor.span.start]
+    if actor.kind == "group" and AUDIENCE.search(actor.span.text) and AUDIENCE_SIZE_BEFORE.search(before):
+        return False  # "My page has about 210,000 followers": the size of an audience, not a victim group
     if SOURCE_BEFORE.search(before) or (re.search(r"\bby\s*[\[(]?\s*$", before)
                                         and not WORK_BY.search(before)):
         return False  # a source, or the agent of a passive act ("detained by five men")
@@ -1028,11 +1036,12 @@ def _skip_sentence(doc: Document, index: int, seen_texts: set[str]) -> bool:
     return False
 
 
-FIRST_PERSON_EN = re.compile(r"(?<![\w-])(?:I|me|my|myself)(?![\w-])")
+FIRST_PERSON_EN = re.compile(r"(?<![\w-])(?:I|[Mm]e|[Mm]y|[Mm]yself)(?![\w-])")
 FIRST_PERSON_RU = re.compile(
     r"(?<![\w-])(?:я|меня|мне|мной|мною|мо[йяеёю]|моего|моей|моих|моим|моему|мои|моими)(?![\w-])", re.IGNORECASE)
 NARRATOR_INTRO = re.compile(
-    r"(?:my name is|меня зовут|our guest (?:today )?is|my guest is|i am|i'm|я\s+[—-])\s+$", re.IGNORECASE)
+    r"(?:my name is|меня зовут|our guest (?:today )?is|my guest is|i am|i'm|я\s+[—-]|"
+    r"^[^\S\n]*(?:guest|interviewee|гость|собеседни(?:к|ца)):)\s+$", re.IGNORECASE | re.MULTILINE)
 
 
 def _narrator_uncached(doc: Document) -> ActorMention | None:
