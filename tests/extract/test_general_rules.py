@@ -535,3 +535,10 @@ def test_the_guest_of_a_transcript_is_its_i_and_an_audience_size_is_no_victim(en
     out = extract(engine, text, published="2026-06-20")
     assert [(m.types, names(m)) for m in out] == [(["censorship"], ["Nguyen Thanh Son"])], \
         [m.to_interchange() for m in out]
+
+
+def test_a_home_told_before_a_comma_does_not_make_the_next_date_background(engine):
+    text = ("2 апреля был заблокирован сайт издания «Ала-Тоо», главный редактор которого, Бермет Асанова, живёт "
+            "в Берлине, а 9 апреля её отца вызвали в Нарынское отделение ГКНБ и два часа расспрашивали о дочери.")
+    out = extract(engine, text, published="2026-07-01", lang="ru")
+    assert sorted(m.date for m in out) == ["2026-04-02", "2026-04-09"], [m.to_interchange() for m in out]

@@ -844,8 +844,8 @@ FRONTED = re.compile(r"(?:^|[.!?\n]\s*)(?:On|Upon|After|During|At|In|Shortly aft
 BACKGROUND_DATE = re.compile(
     r"(?<![\w-])(?:formed|founded|created|established|born|opened|set up|launched|registered|lived|living|"
     r"moved|fled|left|arrived|emigrated|relocated|settled|создан\w*|основан\w*|основал\w*|родил\w*|"
-    r"живет|живёт|жил\w*|живш\w*|переехал\w*|уехал\w*|эмигрировал\w*|открыт\w*)\s+(?:\S+\s+){0,3}?"
-    r"(?:in|on|since|в|с|со)?\s*$")
+    r"живет|живёт|жил\w*|живш\w*|переехал\w*|уехал\w*|эмигрировал\w*|открыт\w*)\s+(?:[^\s,;]+\s+){0,3}?"
+    r"(?:in|on|since|в|с|со)?\s*$")  # not across a comma: "живёт в Стамбуле, а 9 апреля её отца вызвали"
 
 
 RANGE_END = re.compile(r"(?:between|from|с|со)\s+\S+(?:\s+\d{4})?\s+(?:and|to|until|till|through|по|до)\s+$",
