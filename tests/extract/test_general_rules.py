@@ -542,3 +542,10 @@ def test_a_home_told_before_a_comma_does_not_make_the_next_date_background(engin
             "в Берлине, а 9 апреля её отца вызвали в Нарынское отделение ГКНБ и два часа расспрашивали о дочери.")
     out = extract(engine, text, published="2026-07-01", lang="ru")
     assert sorted(m.date for m in out) == ["2026-04-02", "2026-04-09"], [m.to_interchange() for m in out]
+
+
+def test_a_group_whose_own_people_tell_of_the_act_stays_its_victim(engine):
+    text = ("Police in Tbilisi shut down the exiles' centre Dom Svobody on March 14 and sealed its doors after an "
+            "inspection, its founders said.")
+    out = extract(engine, text, published="2026-03-20")
+    assert out and "Dom Svobody" in names(out[0]), [m.to_interchange() for m in out]

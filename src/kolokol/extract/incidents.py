@@ -329,7 +329,8 @@ def _is_target(actor: ActorMention, doc: Document, triggers: list[Trigger] | Non
                                   or len(between) < 3):
                 return False
     if speech and actor.kind == "organization" and not ORG_TELLS_OWN.search(
-            after[speech.end():speech.end() + 80]):
+            after[speech.end():speech.end() + 80]) and not ORG_TELLS_OWN.search(after[:speech.start()]):
+        # ("... sealed its doors, its founders said": the centre's own people tell of the act against it)
         # "Lao Dawn said it believed he was killed": the group speaks of another's act.
         first_trigger = min((t.span.start for t in triggers or [] if t.sentence == index
                              and t.span.start > actor.span.end), default=None)
