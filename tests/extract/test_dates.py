@@ -523,3 +523,25 @@ def test_an_after_phrase_of_a_relative_date_does_not_tell_the_act():
 def test_the_season_or_weekday_before_last(text, expected):
     found = find_dates(text, dt.date(2026, 3, 12), "day", "ru")
     assert [(d.iso(), d.precision) for d in found] == [expected]
+
+
+@pytest.mark.parametrize(("lang", "text", "expected"), [
+    ("en", "The editor was stabbed on Saturday, 10 June. In May he had received threats. "
+           "The same night, police searched his parents' flat.", "2023-06-10"),
+    ("ru", "В субботу, 10 июня, редактора ранили ножом. Ещё в мае ему угрожали. "
+           "В ту же ночь у его родителей прошёл обыск.", "2023-06-10"),
+])
+def test_the_same_night_goes_back_to_the_last_day_told(lang, text, expected):
+    """A month told in between ('In May') is a flashback: 'the same night' needs a day."""
+    found = run(text, lang=lang)
+    same = [m for m in found if m.rule == "dates.same_day.v1"]
+    assert [(m.value.isoformat(), m.precision) for m in same] == [(expected, "day")]
+
+
+@pytest.mark.parametrize("text", [
+    "On 5 June his cousin was arrested and held for three days before being released on bail.",
+    "On 5 June the blogger was questioned for two hours after the search ended.",
+])
+def test_a_duration_with_for_is_no_date(text):
+    found = run(text)
+    assert [(m.span.text, m.value.isoformat()) for m in found] == [("5 June", "2023-06-05")]

@@ -920,9 +920,14 @@ def _offset(unit: str, n: int, direction: str) -> tuple[str, Resolver]:
     return ("ago" if direction == "ago" else "offset"), resolve
 
 
+_FOR_BEFORE = re.compile(r"\bfor\s+\Z", re.IGNORECASE)
+
+
 def _scan_en_offset(m: re.Match[str], text: str, lex: _Lexicon, lang: str) -> Iterator[_Cand]:
     if _glued_left(text, m.start()):
         return
+    if _FOR_BEFORE.search(text, max(0, m.start() - 6), m.start()):
+        return  # "held for three days before being granted bail": a duration, not a date
     raw = _norm(m["n"])
     n = int(raw) if raw.isdigit() else lex.en_number[raw]
     unit = lex.en_unit[m["unit"].lower()]
@@ -1128,6 +1133,7 @@ def year_before(d: DateMention) -> DateMention:
 
 
 BACKWARD_RULE = "dates.offset_back.v1"  # the date of an earlier act, counted back from the date before it
+SAME_DAY_RULE = "dates.same_day.v1"
 
 
 STORY_YEAR_RULE = "dates.story_year.v1"
@@ -1178,9 +1184,13 @@ def _resolve_all(text: str, candidates: list[_Cand], pub: _Pub | None) -> list[D
     prev: Resolved | None = None
     story: Resolved | None = None  # the last event told with its own year
     week_story: int | None = None  # the end of the last past date told with its weekday, while its week goes on
+    last_day: Resolved | None = None  # the last date told to the day (not background)
     for i, c in enumerate(candidates):
         anchor = prev
         backwards = False
+        if c.rule == SAME_DAY_RULE and prev is not None and prev[1] != "day" and last_day is not None:
+            # "the same night" cannot continue "In January": it goes back to the last day told.
+            anchor = last_day
         if c.next_anchor:
             anchor, backwards = _anchor_of(text, candidates, i, out, pub, prev)
         try:
@@ -1208,6 +1218,8 @@ def _resolve_all(text: str, candidates: list[_Cand], pub: _Pub | None) -> list[D
         out.append(DateMention(Span(c.start, c.end, text[c.start : c.end]), resolved[0], resolved[1], rule))
         if not backwards and not _BACKGROUND.search(text, max(0, c.start - 50), c.start):
             prev = resolved  # "who has lived there since 2022" is no anchor for "the next day"
+            if resolved[1] == "day":
+                last_day = resolved
             if c.own_year and resolved[1] in ("day", "month"):
                 story = resolved
             elif c.yearless is None and pub is not None and resolved[0].year == pub.value.year:
