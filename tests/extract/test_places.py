@@ -220,3 +220,24 @@ def test_a_capital_named_by_its_state_and_a_street_of_a_city(text: str, span: st
 ])
 def test_capital_words_that_name_no_capital(text: str) -> None:
     assert all(name not in ("Moscow", "Tehran", "Tbilisi") for _, name in names(text)), names(text)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The singer was beaten outside a bar in Nanyuki last night.", [("Nanyuki", "KE")]),
+    ("Agents searched her parents' house near Byumba on Friday.", [("Byumba", "RW")]),
+    ("His body was found in the town of Jinja.", [("Jinja", "UG")]),
+    # a smaller town's name alone is no place: it may be a person's or a word
+    ("Jinja said the police had not called back.", []),
+    ("Byumba, a lawyer, has filed a complaint.", []),
+])
+def test_a_smaller_town_abroad_is_a_place_where_the_text_says_so(text: str, expected: list) -> None:
+    assert [(p.span.text, p.country) for p in find_places(text)] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Gunmen shot him dead in Koya on Monday.", [("Koya", "IQ")]),
+    ("They were seized in Sulaimaniyah and driven to the border.", [("Sulaimaniyah", "IQ")]),
+    ("A grey Toyota was parked on his street for hours.", []),
+])
+def test_curated_kurdistan_towns_and_a_car_make(text: str, expected: list) -> None:
+    assert [(p.span.text, p.country) for p in find_places(text)] == expected

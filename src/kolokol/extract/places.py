@@ -2,7 +2,8 @@
 against the gazetteer, with the guards a gazetteer alone lacks: stoplisted common words and first
 names, street and district names ("Kyiv street", "Oktyabrsky district court"), person names
 ("Vladimir Putin"), outlets and treaties ("Moscow Times", "Minsk agreements"), and datelines
-("BISHKEK --", "KARAKOL, Kyrgyzstan —").
+("BISHKEK --", "KARAKOL, Kyrgyzstan —"). A smaller town far from the focus region is a place only
+where the text says so: after "in", "near", "outside" or "the town of" ("at her home in Ngozi").
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from kolokol.resolve.gazetteer import (
     ALTERNATE,
     COUNTRY,
     CURATED,
+    MINOR,
     PRIMARY,
     Gazetteer,
     Match,
@@ -85,6 +87,9 @@ _CALENDAR_WORDS = frozenset({
     "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
     "spring", "summer", "autumn", "winter", "christmas", "easter", "ramadan"})
 _LOCATIVE_BEFORE = re.compile(r"(?:\bin|\bnear|\boutside|\bat)\s$")
+_MINOR_CUE = re.compile(
+    r"(?:\b(?:in|near|outside)|\b(?:town|city|village|suburb|outskirts|district|municipality)\s+of)\s\Z",
+    re.IGNORECASE)
 
 
 def _rejected(gaz: Gazetteer, text: str, tokens: list[Token], m: Match, dateline: bool) -> bool:
@@ -98,6 +103,8 @@ def _rejected(gaz: Gazetteer, text: str, tokens: list[Token], m: Match, dateline
         return surface not in hit.acronym  # "USA" yes, "Usa" no
     if _is_caps(first) and not dateline and not (trusted and len(first.surface) >= 4):
         return True  # "OSH", "ANTI": upper-case words are codes and shouting, not places
+    if hit.source == MINOR and not dateline and not _MINOR_CUE.search(text, max(0, first.start - 24), first.start):
+        return True  # "Ngozi" alone may be a name; "in Ngozi" is the town
     if single and hit.source in (PRIMARY, ALTERNATE) and gaz.is_stoplisted([first]):
         # A stoplisted word is still the place right after a locative preposition, capitalised
         # mid-sentence: "detained in Oral", "a court in Nice".

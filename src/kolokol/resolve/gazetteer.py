@@ -29,6 +29,9 @@ PlaceKind = Literal["city", "region", "country"]
 # Where a name came from, best first: a curated name outranks a country name, which outranks the
 # main name of a geonames city, which outranks one of its alternate names.
 CURATED, COUNTRY, PRIMARY, ALTERNATE = 0, 1, 2, 3
+# A smaller town outside the focus region ("Nyamata", "Ngozi"): its main name only, and a place only
+# where the text says so ("in Ngozi", "the town of Nyamata"), see extract/places.py.
+MINOR = 4
 
 # Exile-relevant region: cities here are indexed from a lower population and with their
 # Cyrillic and Latin alternate names.
@@ -38,6 +41,8 @@ FOCUS_MIN_POP = 5_000
 # Elsewhere: Europe from 15k, Asia from 50k, other continents from 100k (fewer false places).
 CONTINENT_MIN_POP = {"EU": 15_000, "AS": 50_000}
 OTHER_MIN_POP = 100_000
+# Below those, down to this, towns are MINOR entries.
+MINOR_MIN_POP = 15_000
 # Cyrillic alternate names of non-focus cities only for big cities (Париж, Берлин, Пекин).
 CYRILLIC_MIN_POP = 100_000
 MAX_NAME_TOKENS = 6
@@ -79,7 +84,7 @@ class Hit(NamedTuple):
     """A name of the index: what it resolves to and how trustworthy the name is."""
 
     place: Place
-    source: int  # CURATED, COUNTRY, PRIMARY or ALTERNATE
+    source: int  # CURATED, COUNTRY, PRIMARY, ALTERNATE or MINOR
     acronym: frozenset[str] | None  # exact surface forms for case-sensitive names ("РФ", "USA")
 
 
@@ -367,10 +372,12 @@ class _Builder:
         for city in cities.values():
             cc = city["countrycode"]
             pop = float(city.get("population") or 0)
-            if pop < minimum.get(cc, OTHER_MIN_POP):
-                continue
             focus = cc in FOCUS
             gid = int(city["geonameid"])
+            if pop < minimum.get(cc, OTHER_MIN_POP):
+                if not focus and pop >= MINOR_MIN_POP and gid not in replaced:
+                    self._add_minor(city, cc, gid, pop)
+                continue
             place = replaced.get(gid)
             if place is None:
                 admin = city.get("admin1code")
@@ -391,6 +398,19 @@ class _Builder:
                         per_country[cc] = (weight, place)
             if focus or pop >= CYRILLIC_MIN_POP:
                 self._add_alternates(city, place, weight, focus)
+
+    def _add_minor(self, city: dict[str, Any], cc: str, gid: int, pop: float) -> None:
+        name = str(city["name"])
+        if not name.isascii() and not name.replace("-", " ").replace("'", "").isalpha():
+            return
+        admin = city.get("admin1code")
+        place = Place(name=name, country=cc, kind="city", gazetteer_id=f"geonames:{gid}",
+                      latitude=float(city["latitude"]), longitude=float(city["longitude"]),
+                      admin1=f"{cc}.{admin}" if admin else None)
+        before = {key: self.best.get(key) for key in _name_keys(name)}
+        self._add(name, Hit(place, MINOR, None), pop)
+        if any(self.best.get(key) != old for key, old in before.items()):
+            self.places[place.gazetteer_id] = place
 
     def _add_alternates(self, city: dict[str, Any], place: Place, weight: float, focus: bool) -> None:
         from rapidfuzz import fuzz, process
@@ -576,7 +596,7 @@ def _lookup_prefixes() -> frozenset[str]:
     return frozenset(normalize_token(w) for w in load_data("places.yaml").get("lookup_prefixes", []))
 
 
-CACHE_FORMAT = "gazetteer-3"
+CACHE_FORMAT = "gazetteer-4"
 
 
 def _cache_file() -> Path | None:
