@@ -379,3 +379,24 @@ def test_the_author_of_this_article_is_the_byline(engine, lang, text):
     summoned = [m for m in out if "summons" in m.types or "interrogation" in m.types]
     assert summoned and all("Бектемиров" in t.name or "Bektemirova" in t.name for m in summoned for t in m.targets), \
         [m.to_interchange() for m in out]
+
+
+def test_a_surname_that_is_also_a_town_stays_the_person(engine):
+    """'Mendoza' and 'Ibarra' are towns too; after 'Julio Mendoza Ibarra' the bare surname is him."""
+    text = ("A Venezuelan journalist living in Bogotá, Julio Mendoza Ibarra, was stopped by armed men on "
+            "Friday. On Sunday, Venezuelan military intelligence announced that Mendoza had been detained "
+            "and was being held at its headquarters in Caracas.")
+    found = run_rules(engine, text, published="2025-03-04")
+    held = [m for m in found if m.date == "2025-03-02"]
+    assert held, [(m.date, m.place and m.place.name) for m in found]
+    assert all(m.country not in ("AR", "EC") for m in found)  # Mendoza, Argentina; Ibarra, Ecuador
+    assert "Julio Mendoza Ibarra" in [t.name for t in held[0].targets]
+
+
+def test_a_surname_after_in_is_still_the_town():
+    from kolokol.extract.document import Document
+    from kolokol.extract.pipeline import run_pipeline
+
+    doc = run_pipeline(Document(text="Julio Mendoza Ibarra fled in 2021. His sister still lives in Mendoza.",
+                                lang="en"))
+    assert [p.span.text for p in doc.places if p.kind == "city"] == ["Mendoza"]

@@ -133,6 +133,7 @@ def actors_step(doc: Document) -> Document:
     _relink_bare_surnames(doc.actors)
     # A lone word the recogniser took for a person that is exactly a town the gazetteer knows is the
     # town ("вызвали в прокуратуру Куляба"), not somebody (rule actors.town_not_person.v1).
+    _surname_not_town(doc)
     towns = {(p.span.start, p.span.end) for p in doc.places if p.kind == "city"}
     doc.actors = [a for a in doc.actors if not (a.kind == "person" and " " not in a.span.text.strip()
                                                 and (a.span.start, a.span.end) in towns)]
@@ -142,6 +143,40 @@ def actors_step(doc: Document) -> Document:
         doc.places = [p for p in doc.places
                       if not any(s <= p.span.start and p.span.end <= e for s, e in names)]
     return doc
+
+
+_LOCATIVE = re.compile(r"(?:\b(?:in|near|outside|from|to)|(?<![\w-])(?:в|во|из|под|до))\s+\Z", re.IGNORECASE)
+
+
+def _surname_not_town(doc: Document) -> None:
+    """A lone word that is part of a person's full name told in the report is that person, not the
+    town of the same name ("Rafael Ibarra Mendoza ... Ibarra had been captured"), unless the text
+    puts it after a locative preposition ("in Ibarra") (rule places.name_of_person.v1)."""
+    words: dict[str, str] = {}
+    for a in doc.actors:
+        if a.kind == "person":
+            parts = re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", a.span.text)
+            if len(parts) > 1:
+                for w in parts:
+                    words.setdefault(w.lower(), a.canonical or a.name)
+    if not words:
+        return
+    drop = set()
+    for p in doc.places:
+        surface = p.span.text.strip()
+        if p.kind != "city" or " " in surface or surface.lower() not in words or any(
+                a.span.start <= p.span.start and p.span.end <= a.span.end
+                and (a.span.end - a.span.start > p.span.end - p.span.start) for a in doc.actors):
+            continue
+        if _LOCATIVE.search(doc.text, max(0, p.span.start - 8), p.span.start):
+            continue
+        drop.add((p.span.start, p.span.end))
+        if not any(a.span.start == p.span.start and a.span.end == p.span.end for a in doc.actors):
+            doc.actors.append(ActorMention(span=p.span, name=surface, kind="person",
+                                           canonical=words[surface.lower()], rule="places.name_of_person.v1"))
+    if drop:
+        doc.places = [p for p in doc.places if (p.span.start, p.span.end) not in drop]
+        doc.actors.sort(key=lambda a: a.span.start)
 
 
 def _relink_bare_surnames(actors: list[ActorMention]) -> None:
