@@ -352,3 +352,24 @@ def test_every_pattern_sits_under_its_language():
 ])
 def test_an_approach_with_another_act_in_its_sentence_is_that_acts_setting(text, lang):
     assert live_types(text, lang) == {"detention"}, live_types(text, lang)
+
+
+@pytest.mark.parametrize("text,expected", [
+    # a chronology told in the present tense
+    ("3 May 2025 — Police in Chittagong file a case against Mr Alam under the Digital Security Act.",
+     "legal_action"),
+    ("In June the police registered a case against him for 'anti-state statements'.", "legal_action"),
+    ("8 July 2025 — Two officers visit his parents in Rajshahi to question them about his income.",
+     "interrogation"),
+    ("1 August 2025 — The embassy in Rome declines to renew Mr Alam's passport.", "other"),
+    ("Last Friday — A man photographs Ms Begum outside her flat and follows her car to a school.",
+     "surveillance"),
+    ("On 2 March he received a WhatsApp voice message saying his family would pay.", "threat"),
+])
+def test_a_chronology_in_the_present_and_messages_with_two_words_before(text, expected):
+    assert expected in live_types(text), live_types(text)
+
+
+def test_a_phone_makers_threat_notification_is_no_threat():
+    text = "Around 4 May — Mr Alam receives a threat notification from his phone's maker: spyware had infected it."
+    assert live_types(text) == {"surveillance"}, live_types(text)
