@@ -833,3 +833,18 @@ def test_a_city_holding_a_first_name_is_no_person() -> None:
     text = "Exiles in San José say they are followed; Juan Carlos Espinoza was threatened there."
     persons = [a.span.text for a in find_actors(text, "en") if a.kind == "person"]
     assert "San José" not in persons and "Juan Carlos Espinoza" in persons, persons
+
+
+@pytest.mark.parametrize("text,name,country", [
+    ("Officers of the Rapid Action Battalion detained his cousin in Khulna.", "Rapid Action Battalion", "BD"),
+    ("The DGCIM arrested his nephew in Valencia.", "DGCIM", "VE"),
+    ("The Asayish detained nine party members in Erbil.", "Asayish", "IQ"),
+    ("Agents of the SNR took her father away.", "SNR", "BI"),
+    ("The Federal Investigation Agency registered a case against the vlogger.", "Federal Investigation Agency",
+     "PK"),
+    ("The Rwanda Investigation Bureau summoned his sister.", "Rwanda Investigation Bureau",
+     "RW"),
+])
+def test_state_bodies_of_states_beyond_the_post_soviet_space(text, name, country):
+    found = [(a.span.text, a.country) for a in find_actors(text) if a.kind == "agency"]
+    assert (name, country) in found, found

@@ -545,3 +545,13 @@ def test_the_same_night_goes_back_to_the_last_day_told(lang, text, expected):
 def test_a_duration_with_for_is_no_date(text):
     found = run(text)
     assert [(m.span.text, m.value.isoformat()) for m in found] == [("5 June", "2023-06-05")]
+
+
+def test_before_the_attack_counts_from_the_act_told_as_a_hammer_blow():
+    text = ("On 6 June 2023 a man struck the blogger on the head with a hammer outside his flat. "
+            "In May he had seen a car parked in his street. "
+            "Two days before the attack, he received a voice message.")
+    found = run(text)
+    counted = [m for m in found if "before" in m.span.text]
+    assert [(m.value.isoformat(), m.precision) for m in counted] == [("2023-06-04", "day")], [
+        (m.span.text, m.value, m.rule) for m in found]
