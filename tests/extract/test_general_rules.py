@@ -300,7 +300,7 @@ def test_a_russian_name_natasha_may_miss():
 
 
 @pytest.mark.parametrize(("text", "lang", "body", "country"), [
-    ("The Supreme State Security Prosecution ordered him held.", "en", "Supreme State Security Prosecution", None),
+    ("The Supreme State Security Prosecution ordered him held.", "en", "Supreme State Security Prosecution", "EG"),
     ("In 2020 the Cairo Criminal Court sentenced him in absentia.", "en", "Cairo Criminal Court", "EG"),
     ("Thai immigration police arrested him in Bangkok.", "en", "Thai immigration police", "TH"),
     ("Kigali police detained his brother.", "en", "police", "RW"),
