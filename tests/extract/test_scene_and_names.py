@@ -400,3 +400,14 @@ def test_a_surname_after_in_is_still_the_town():
     doc = run_pipeline(Document(text="Julio Mendoza Ibarra fled in 2021. His sister still lives in Mendoza.",
                                 lang="en"))
     assert [p.span.text for p in doc.places if p.kind == "city"] == ["Mendoza"]
+
+
+@pytest.mark.parametrize("text", [
+    "The body of Omar Haidari, a 40-year-old poet and former radio host, was found on 3 April near a "
+    "river outside Peshawar. He had been strangled. Friends say he was killed on the orders of the Taliban.",
+    "On 3 April the body of the exiled poet Omar Haidari was pulled from a canal in Peshawar. He had been "
+    "badly beaten.",
+])
+def test_the_harm_told_after_a_death_is_how_the_victim_died(engine, text):
+    found = run_rules(engine, text, published="2024-04-10")
+    assert [sorted(m.types) for m in found] == [["killing"]], [(m.types, m.evidence) for m in found]

@@ -1014,6 +1014,11 @@ def _reference_only(doc: Document, c: Candidate) -> bool:
 
 def _merge_into(a: Candidate, b: Candidate, reason: str) -> None:
     a.sentences = sorted(set(a.sentences) | set(b.sentences))
+    if reason == "anaphora" and "killing" in a.types and b.types <= {"ill_treatment"}:
+        # "The body of X was found ... He had been strangled": the harm told after a death is how
+        # he died, part of the killing (rule incidents.means_of_death.v1).
+        b.triggers = [replace(t, type="killing") for t in b.triggers]
+        a.trace.append("incidents.means_of_death.v1")
     a.triggers.extend(b.triggers)
     seen = {(t.span.start, t.span.end) for t in a.targets}
     a.targets.extend(t for t in b.targets if (t.span.start, t.span.end) not in seen)
@@ -1429,7 +1434,8 @@ def _types_continue(prev: Candidate, cand: Candidate) -> bool:
     if _confession_after_transfer(prev, cand):
         return False
     return bool(prev.types & cand.types) or bool(prev.types & CUSTODY and cand.types <= CUSTODY) or (
-        cand.types <= {"threat"}) or ("legal_action" in prev.types and cand.types <= {"fine", "other"})
+        cand.types <= {"threat"}) or ("legal_action" in prev.types and cand.types <= {"fine", "other"}) or (
+        "killing" in prev.types and cand.types <= {"ill_treatment"})  # "He had been strangled": how he died
 
 
 def _victim_agrees(doc: Document, prev: Candidate, cand: Candidate) -> bool:
