@@ -373,3 +373,14 @@ def test_a_chronology_in_the_present_and_messages_with_two_words_before(text, ex
 def test_a_phone_makers_threat_notification_is_no_threat():
     text = "Around 4 May — Mr Alam receives a threat notification from his phone's maker: spyware had infected it."
     assert live_types(text) == {"surveillance"}, live_types(text)
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Two party members were seized in Erbil by unidentified men and driven south.", "abduction"),
+    ("The blogger was taken from a bus in Kisumu by armed men on Friday.", "abduction"),
+    ("His cousin was picked up outside a mosque and was not seen for nine days.", "abduction"),
+    ("Three weeks later the dissident resurfaced in the custody of the state security service.", "rendition"),
+    ("Both men later surfaced in Egypt, where a court charged them with terrorism.", "rendition"),
+])
+def test_seized_by_men_nobody_names_and_resurfacing(text, expected):
+    assert expected in live_types(text), live_types(text)
