@@ -411,3 +411,15 @@ def test_a_surname_after_in_is_still_the_town():
 def test_the_harm_told_after_a_death_is_how_the_victim_died(engine, text):
     found = run_rules(engine, text, published="2024-04-10")
     assert [sorted(m.types) for m in found] == [["killing"]], [(m.types, m.evidence) for m in found]
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Тбилисский городской суд в среду заочно приговорил живущего во Франции журналиста Георгия Маисурадзе "
+     "к пяти годам.", "ru"),
+    ("A Minsk court on Wednesday sentenced in absentia the blogger Ales Kavalenka, who lives in Poland, to "
+     "eight years.", "en"),
+])
+def test_a_sentence_in_absentia_happens_where_the_court_sits_not_where_the_victim_lives(engine, text, lang):
+    found = run_rules(engine, text, published="2025-03-07", lang=lang)
+    assert [m.country for m in found if "legal_action" in m.types] == [
+        "GE" if lang == "ru" else "BY"], [(m.types, m.country) for m in found]

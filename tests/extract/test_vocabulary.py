@@ -384,3 +384,13 @@ def test_a_phone_makers_threat_notification_is_no_threat():
 ])
 def test_seized_by_men_nobody_names_and_resurfacing(text, expected):
     assert expected in live_types(text), live_types(text)
+
+
+@pytest.mark.parametrize("text,lang", [
+    ("Защита намерена обжаловать приговор в апелляционном суде.", "ru"),
+    ("Адвокат обжаловал арест в городском суде.", "ru"),
+    ("His lawyers said they intend to challenge the sentence.", "en"),
+    ("The family intends to file a case against the officers.", "en"),
+])
+def test_an_intent_or_an_appeal_is_no_act(text, lang):
+    assert not live_types(text, lang) & {"legal_action", "detention"}, live_types(text, lang)

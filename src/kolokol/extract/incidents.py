@@ -2233,7 +2233,12 @@ def _choose_country(doc: Document, cand: Candidate, city: PlaceMention | None,
 
     for place in (city, country_mention):
         # The place of the act's own clause; a dateline counts for the lead sentence it opens; a threat
-        # told without a place happens where its victim lives.
+        # told without a place happens where its victim lives. Where the victim of a charge or sentence
+        # lives, told in its clause ("заочно приговорил живущего во Франции блогера"), gives way to the
+        # body that acted (rule incidents.residence_in_clause.v1).
+        if cand.types <= NATIONAL and place is not None and place.rule != "incidents.residence.v1" \
+                and RESIDENCE_BEFORE.search(doc.text[max(0, place.span.start - 40):place.span.start]):
+            continue
         if outside_origin(place) and not nearer_town(place) and ((_is_locative(doc, place) and (any(  # type: ignore[arg-type]
                 _same_clause(doc.text, place.span, a) for a in anchors) or place is dateline))  # type: ignore[union-attr]
                 or place.rule == "incidents.residence.v1"):  # type: ignore[union-attr]
