@@ -394,3 +394,11 @@ def test_seized_by_men_nobody_names_and_resurfacing(text, expected):
 ])
 def test_an_intent_or_an_appeal_is_no_act(text, lang):
     assert not live_types(text, lang) & {"legal_action", "detention"}, live_types(text, lang)
+
+
+@pytest.mark.parametrize("text", [
+    "Провластный телеграм-канал опубликовал её домашний адрес в Вильнюсе и фото подъезда.",
+    "Анонимы выложили адрес квартиры родителей блогера в Тбилиси.",
+])
+def test_an_address_made_public_in_russian_is_a_threat(text):
+    assert "threat" in live_types(text, "ru"), live_types(text, "ru")
