@@ -549,3 +549,14 @@ def test_a_group_whose_own_people_tell_of_the_act_stays_its_victim(engine):
             "inspection, its founders said.")
     out = extract(engine, text, published="2026-03-20")
     assert out and "Dom Svobody" in names(out[0]), [m.to_interchange() for m in out]
+
+
+def test_a_table_row_is_dated_by_its_date_cell_unless_the_act_has_its_own_date(engine):
+    text = ("Хроника квартала (дата | место | что произошло):\n\n"
+            "03.08 | Стамбул (азиатская часть) | Полиция задержала блогера Батыра Оразова, который критиковал "
+            "власти в Мары; 11.08 его депортировали в Ашхабад рейсом через Баку.\n"
+            "20.08 | Анкара | Суд продлил арест активиста Мурада Ахмедова, задержанного в Анкаре ещё в июле.\n")
+    out = extract(engine, text, published="2026-10-01", lang="ru")
+    got = sorted((m.date, m.place) for m in out if {"detention", "deportation"} & set(m.types))
+    assert ("2026-08-03", "Стамбул") in got, [m.to_interchange() for m in out]
+    assert ("2026-07", "Анкара") in got, [m.to_interchange() for m in out]

@@ -1695,8 +1695,28 @@ def _opens_sentence(doc: Document, date: DateMention) -> bool:
     return len(head.split()) <= 2
 
 
+def _row_date(doc: Document, cand: Candidate) -> DateMention | None:
+    """The date cell that opens the table row telling the act ("14.07 | Nicosia | detained ... deported
+    on 20.07"): the row's record is dated by it (rule incidents.table_row_date.v1)."""
+    starts = {doc.text.rfind("\n", 0, t.span.start) + 1 for t in cand.triggers}
+    if len(starts) != 1:
+        return None
+    start = starts.pop()
+    if TABLE_ROW.match(doc.text, start) is None:
+        return None
+    bar = doc.text.find("|", start)
+    return next((d for d in doc.dates if start <= d.span.start and d.span.end <= bar), None)
+
+
 def _choose_date(doc: Document, cand: Candidate) -> tuple[str | None, str | None, Span | None]:
     primary = _date_of(doc, cand, cand.triggers)
+    first = min(cand.triggers, key=lambda t: t.span.start)
+    if (cell := _row_date(doc, cand)) is not None and (primary is None or (
+            primary.span.start > first.span.end and not _same_clause(doc.text, primary.span, first.span))):
+        # Only when the act has no date of its own: a later step of the row ("... and deported him on
+        # 20.07") does not date it.
+        primary = cell
+        cand.trace.append("incidents.table_row_date.v1")
     if primary is None and (told := _told_date(doc, cand)) is not None and (
             (at := doc.sentence_at(told.span.start)) is not None
             and doc.sentences[at].paragraph != doc.sentences[cand.first_sentence].paragraph):
