@@ -1057,20 +1057,17 @@ def _narrator_uncached(doc: Document) -> ActorMention | None:
     for person in persons:
         if NARRATOR_INTRO.search(doc.text[max(0, person.span.start - 25):person.span.start]):
             return person
+    first_person = [i for i in range(len(doc.sentences)) if _speaks_of_self(doc, i)]
     tail = max(0, len(doc.text) - 600)
     for m in SIGNATURE.finditer(doc.text, tail):
         # A post or letter signed at its end ("— Айдос Жаксыбеков") and told in the first person: its author
         # is "I" (rule incidents.signed_post.v1).
         signer = next((p for p in persons if m.start("name") <= p.span.start < m.end("name")), None)
-        if signer is not None and sum(_speaks_of_self(doc, i) for i in range(len(doc.sentences))) >= 3:
+        if signer is not None and len(first_person) >= 3:
             return signer
-    counts: dict[str, list[ActorMention]] = {}
-    for person in persons:
-        counts.setdefault(fold_name(_party_name(doc, person)), []).append(person)
-    ranked = sorted(counts.values(), key=len, reverse=True)
+    ranked = _ranked_by_mentions(doc, persons)
     if ranked and (len(ranked[0]) >= 2 or len(ranked) == 1) and (len(ranked) == 1 or len(ranked[0]) > len(ranked[1])):
         return ranked[0][0]  # named most often, or the only person the report names
-    first_person = [i for i in range(len(doc.sentences)) if _speaks_of_self(doc, i)]
     if persons and len(first_person) >= 3:
         # A testimony with an editor's introduction ("От редакции. Хеде Мусаевой 29 лет ... Я уехала из
         # Грозного"): the person introduced before the first "I" (rule incidents.testimony_narrator.v1).
@@ -1089,6 +1086,14 @@ def _narrator_uncached(doc: Document) -> ActorMention | None:
         if first:
             return first[0]
     return None
+
+
+def _ranked_by_mentions(doc: Document, persons: list[ActorMention]) -> list[list[ActorMention]]:
+    """The mentions of `persons` grouped by the person they name, the most often named first."""
+    counts: dict[str, list[ActorMention]] = {}
+    for person in persons:
+        counts.setdefault(fold_name(_party_name(doc, person)), []).append(person)
+    return sorted(counts.values(), key=len, reverse=True)
 
 
 SIGNATURE = re.compile(r"^[^\S\n]*[—–-][^\S\n]*(?P<name>[A-ZА-ЯЁ][\w'’-]+(?:[^\S\n]+[A-ZА-ЯЁ][\w'’-]+){1,2})"
@@ -1165,11 +1170,8 @@ def _portrait_subject(doc: Document) -> ActorMention | None:
     anyone else. "her address", "approached her" with no one named near stand for that person
     (rule incidents.portrait_subject.v1)."""
     def find() -> ActorMention | None:
-        counts: dict[str, list[ActorMention]] = {}
-        for a in doc.actors:
-            if a.kind == "person" and a.profile not in ("official", "relative") and (a.canonical or "").strip():
-                counts.setdefault(fold_name(_party_name(doc, a)), []).append(a)
-        ranked = sorted(counts.values(), key=len, reverse=True)
+        ranked = _ranked_by_mentions(doc, [a for a in doc.actors if a.kind == "person" and a.profile not in (
+            "official", "relative") and (a.canonical or "").strip()])
         if not ranked or len(ranked[0]) < 3 or (len(ranked) > 1 and len(ranked[0]) < 2 * len(ranked[1])):
             return None
         return ranked[0][0]
@@ -1695,19 +1697,6 @@ def _opens_sentence(doc: Document, date: DateMention) -> bool:
     return len(head.split()) <= 2
 
 
-def _row_date(doc: Document, cand: Candidate) -> DateMention | None:
-    """The date cell that opens the table row telling the act ("14.07 | Nicosia | detained ... deported
-    on 20.07"): the row's record is dated by it (rule incidents.table_row_date.v1)."""
-    starts = {doc.text.rfind("\n", 0, t.span.start) + 1 for t in cand.triggers}
-    if len(starts) != 1:
-        return None
-    start = starts.pop()
-    if TABLE_ROW.match(doc.text, start) is None:
-        return None
-    bar = doc.text.find("|", start)
-    return next((d for d in doc.dates if start <= d.span.start and d.span.end <= bar), None)
-
-
 def _choose_date(doc: Document, cand: Candidate) -> tuple[str | None, str | None, Span | None]:
     primary = _date_of(doc, cand, cand.triggers)
     first = min(cand.triggers, key=lambda t: t.span.start)
@@ -1854,31 +1843,47 @@ def _not_a_scene(doc: Document, place: PlaceMention) -> bool:
     return not LOCATIVE.search(before[-40:]) and bool(METONYMY_AFTER.match(doc.text, place.span.end))
 
 
-# A row of a table "date | place | what happened" (rule incidents.table_row_place.v1).
+# A row of a table "date | place | what happened" (rules incidents.table_row_place.v1, table_row_date.v1).
 TABLE_ROW = re.compile(r"[ \t|]*[^|\n]{1,40}\|[ \t]*(?P<cell>[^|\n]{2,60}?)[ \t]*\|")
+
+
+def _table_row(doc: Document, offset: int) -> re.Match[str] | None:
+    """The table row the line holding `offset` is, or None."""
+    return TABLE_ROW.match(doc.text, doc.text.rfind("\n", 0, offset) + 1)
+
+
+def _act_row(doc: Document, cand: Candidate) -> re.Match[str] | None:
+    """The one table row all the act's words are told in, or None."""
+    if len({doc.text.rfind("\n", 0, t.span.start) for t in cand.triggers}) != 1:
+        return None
+    return _table_row(doc, cand.triggers[0].span.start)
 
 
 def _other_row(doc: Document, prev: Candidate, cand: Candidate) -> bool:
     """Each row of a table is a record of its own: acts of two rows are two incidents."""
-    def row(c: Candidate) -> int | None:
-        start = doc.text.rfind("\n", 0, min(t.span.start for t in c.triggers)) + 1
-        return start if TABLE_ROW.match(doc.text, start) else None
-    a, b = row(prev), row(cand)
-    return a is not None and b is not None and a != b
+    a, b = (_table_row(doc, min(t.span.start for t in c.triggers)) for c in (prev, cand))
+    return a is not None and b is not None and a.start() != b.start()
 
 
 def _row_place(doc: Document, cand: Candidate) -> PlaceMention | None:
     """The place cell of the table row that tells the act, unless the act reaches the victim from afar."""
     if cand.types <= {"threat", "surveillance"}:
         return None
-    starts = {doc.text.rfind("\n", 0, t.span.start) + 1 for t in cand.triggers}
-    if len(starts) != 1:
-        return None
-    row = TABLE_ROW.match(doc.text, starts.pop())
+    row = _act_row(doc, cand)
     if row is None or row.end() > min(t.span.start for t in cand.triggers):
         return None
     lo, hi = row.span("cell")
     return next((p for p in doc.places if lo <= p.span.start and p.span.end <= hi), None)
+
+
+def _row_date(doc: Document, cand: Candidate) -> DateMention | None:
+    """The date cell that opens the table row telling the act ("14.07 | Nicosia | detained ... deported
+    on 20.07"): the row's record is dated by it (rule incidents.table_row_date.v1)."""
+    row = _act_row(doc, cand)
+    if row is None:
+        return None
+    bar = doc.text.find("|", row.start())
+    return next((d for d in doc.dates if row.start() <= d.span.start and d.span.end <= bar), None)
 
 
 def _choose_place(doc: Document, cand: Candidate) -> tuple[PlaceMention | None, PlaceMention | None]:

@@ -131,9 +131,9 @@ def actors_step(doc: Document) -> Document:
                       if not any(s <= a.span.start and a.span.end <= e for s, e in inside)] + relatives
         doc.actors.sort(key=lambda a: a.span.start)
     _relink_bare_surnames(doc.actors)
+    _surname_not_town(doc)
     # A lone word the recogniser took for a person that is exactly a town the gazetteer knows is the
     # town ("вызвали в прокуратуру Куляба"), not somebody (rule actors.town_not_person.v1).
-    _surname_not_town(doc)
     towns = {(p.span.start, p.span.end) for p in doc.places if p.kind == "city"}
     doc.actors = [a for a in doc.actors if not (a.kind == "person" and " " not in a.span.text.strip()
                                                 and (a.span.start, a.span.end) in towns)]
