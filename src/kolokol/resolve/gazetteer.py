@@ -380,10 +380,7 @@ class _Builder:
                 continue
             place = replaced.get(gid)
             if place is None:
-                admin = city.get("admin1code")
-                place = Place(name=city["name"], country=cc, kind="city", gazetteer_id=f"geonames:{gid}",
-                              latitude=float(city["latitude"]), longitude=float(city["longitude"]),
-                              admin1=f"{cc}.{admin}" if admin else None)
+                place = _city_place(city, cc, gid)
                 self.places[place.gazetteer_id] = place
             if capitals.get(cc) == city["name"] and cc not in self.capitals:
                 self.capitals[cc] = place
@@ -402,11 +399,8 @@ class _Builder:
     def _add_minor(self, city: dict[str, Any], cc: str, gid: int, pop: float) -> None:
         name = str(city["name"])
         if not name.isascii() and not name.replace("-", " ").replace("'", "").isalpha():
-            return
-        admin = city.get("admin1code")
-        place = Place(name=name, country=cc, kind="city", gazetteer_id=f"geonames:{gid}",
-                      latitude=float(city["latitude"]), longitude=float(city["longitude"]),
-                      admin1=f"{cc}.{admin}" if admin else None)
+            return  # a non-Latin or oddly written main name: no one writes it so in a report
+        place = _city_place(city, cc, gid)
         before = {key: self.best.get(key) for key in _name_keys(name)}
         self._add(name, Hit(place, MINOR, None), pop)
         if any(self.best.get(key) != old for key, old in before.items()):
@@ -443,6 +437,14 @@ class _Builder:
             if process.extractOne(_translit(normalize_token(alt)), compare, scorer=fuzz.ratio,
                                   score_cutoff=72) is not None:
                 self._add(alt, hit, weight)
+
+
+def _city_place(city: dict[str, Any], cc: str, gid: int) -> Place:
+    """The gazetteer entry of a geonames city."""
+    admin = city.get("admin1code")
+    return Place(name=city["name"], country=cc, kind="city", gazetteer_id=f"geonames:{gid}",
+                 latitude=float(city["latitude"]), longitude=float(city["longitude"]),
+                 admin1=f"{cc}.{admin}" if admin else None)
 
 
 class Gazetteer:
